@@ -1,0 +1,1 @@
+"""openpiu: an open Passenger Information Unit."""
