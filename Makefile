@@ -2,9 +2,12 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_VERSION := 0.13.8
-# Use a uv already on PATH, else a private copy installed with pip into .tools/.
-UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+# Use a working uv already on PATH (a pyenv shim may exist without a uv behind it), else a private copy
+# installed with pip into .tools/.
+UV := $(shell uv --version >/dev/null 2>&1 && command -v uv || echo $(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --frozen
+# Only the folders that exist: git does not keep empty folders, so a fresh clone may lack bench/ or tests/.
+CODE := $(wildcard src tests bench)
 
 .PHONY: demo test lint format types unit bench sync clean
 
@@ -22,12 +25,13 @@ demo: sync
 	$(RUN) openpiu demo
 
 lint: sync
-	$(RUN) ruff check src tests bench
-	$(RUN) ruff format --check src tests bench
+	$(RUN) ruff check $(CODE)
+	$(RUN) ruff format --check $(CODE)
+	$(RUN) lint-imports --no-cache --no-logo
 
 format: sync
-	$(RUN) ruff format src tests bench
-	$(RUN) ruff check --fix src tests bench
+	$(RUN) ruff format $(CODE)
+	$(RUN) ruff check --fix $(CODE)
 
 types: sync
 	$(RUN) mypy
@@ -41,4 +45,4 @@ bench: sync
 	$(RUN) python bench/parse.py
 
 clean:
-	rm -rf .venv .tools .mypy_cache .pytest_cache .ruff_cache
+	rm -rf .venv .tools .mypy_cache .pytest_cache .ruff_cache .hypothesis

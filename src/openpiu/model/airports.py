@@ -20,9 +20,8 @@ class AirportInfo:
 
 
 @cache
-def _table() -> dict[str, dict[str, object]]:
-    loaded: dict[str, dict[str, object]] = airportsdata.load("IATA")
-    return loaded
+def _table() -> dict[str, airportsdata.Airport]:
+    return airportsdata.load("IATA")
 
 
 def airport(code: str | None) -> AirportInfo | None:
@@ -38,8 +37,8 @@ def airport(code: str | None) -> AirportInfo | None:
         city=str(row["city"]),
         country=str(row["country"]),
         zone=str(row["tz"]),
-        latitude=float(str(row["lat"])),
-        longitude=float(str(row["lon"])),
+        latitude=float(row["lat"]),
+        longitude=float(row["lon"]),
     )
 
 

@@ -1,0 +1,194 @@
+"""Settings, read once from ``OPENPIU_*`` environment variables and passed explicitly.
+
+``Settings.from_env()`` is called once at the edge (the CLI, the web app factory) and the frozen result is
+handed to whatever needs it; nothing here reads the environment at import time and nothing keeps global
+state. Secrets are never defaults in the repository: the card-hash key comes from ``OPENPIU_CARD_HASH_KEY``
+or from a key file that is generated on first use with owner-only permissions.
+
+An empty variable counts as unset (``OPENPIU_LOG_LEVEL=`` means the default), which is what container
+tooling produces for an optional value left blank.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+__all__ = [
+    "CARD_HASH_KEY_BYTES",
+    "ENVIRONMENT_VARIABLES",
+    "MIN_CARD_HASH_KEY_BYTES",
+    "Settings",
+    "SettingsError",
+    "load_card_hash_key",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Length of a generated card-hash key (HMAC-SHA-256 key size).
+CARD_HASH_KEY_BYTES: Final = 32
+#: Shortest card-hash key accepted from the environment or a key file (128 bits).
+MIN_CARD_HASH_KEY_BYTES: Final = 16
+
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+#: Every variable this module reads, with what it means (the docs are tested against this).
+ENVIRONMENT_VARIABLES: Final[Mapping[str, str]] = {
+    "OPENPIU_DATA_DIR": "folder for the embedded database, keys and other local state (default ./data)",
+    "OPENPIU_DATABASE_URL": "SQLAlchemy database URL (default sqlite:///<data dir>/openpiu.db)",
+    "OPENPIU_CARD_HASH_KEY_FILE": "file holding the payment-card hash key as hex "
+    "(default <data dir>/keys/card-hash.key; created with mode 0600 when missing)",
+    "OPENPIU_CARD_HASH_KEY": "payment-card hash key as hex, at least 16 bytes; wins over the key file",
+    "OPENPIU_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL (default INFO)",
+}
+
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names the variable or file to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The deployment's settings. Build with :meth:`from_env`; pass the instance explicitly."""
+
+    data_dir: Path
+    database_url: str
+    card_hash_key_file: Path
+    log_level: str = "INFO"
+    #: Key from ``OPENPIU_CARD_HASH_KEY``, already decoded; ``None`` means "use the key file".
+    card_hash_key: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``environ`` (``os.environ`` when ``None``).
+
+        Raises :class:`SettingsError` naming the offending variable.
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            if value is None or not value.strip():
+                return None
+            return value.strip()
+
+        data_dir = Path(get("OPENPIU_DATA_DIR") or "data").expanduser()
+
+        database_url = get("OPENPIU_DATABASE_URL") or f"sqlite:///{data_dir.as_posix()}/openpiu.db"
+        if not _URL_SCHEME.match(database_url):
+            raise SettingsError(
+                f"OPENPIU_DATABASE_URL must be a database URL such as sqlite:///data/openpiu.db "
+                f"or postgresql+psycopg://user@host/openpiu, got {_redact_url(database_url)!r}"
+            )
+
+        key_file_value = get("OPENPIU_CARD_HASH_KEY_FILE")
+        card_hash_key_file = (
+            Path(key_file_value).expanduser() if key_file_value else data_dir / "keys" / "card-hash.key"
+        )
+
+        log_level = (get("OPENPIU_LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(
+                f"OPENPIU_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {env['OPENPIU_LOG_LEVEL']!r}"
+            )
+
+        key_hex = get("OPENPIU_CARD_HASH_KEY")
+        card_hash_key = None if key_hex is None else _decode_key(key_hex, "OPENPIU_CARD_HASH_KEY")
+
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            card_hash_key_file=card_hash_key_file,
+            log_level=log_level,
+            card_hash_key=card_hash_key,
+        )
+
+
+def load_card_hash_key(settings: Settings) -> bytes:
+    """The key used to hash payment-card numbers.
+
+    ``OPENPIU_CARD_HASH_KEY`` wins; otherwise the key file is read; when it does not exist a new random key
+    is written to it (mode 0600, its folder created with mode 0700). Creation is atomic, so two processes
+    starting together end up with the same key.
+    """
+    if settings.card_hash_key is not None:
+        return settings.card_hash_key
+    path = settings.card_hash_key_file
+    try:
+        return _read_key_file(path)
+    except FileNotFoundError:
+        pass
+    return _create_key_file(path)
+
+
+def _decode_key(text: str, source: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        raise SettingsError(f"{source} must be hexadecimal (e.g. from `openssl rand -hex 32`)") from None
+    if len(key) < MIN_CARD_HASH_KEY_BYTES:
+        raise SettingsError(
+            f"{source} is too short: {len(key)} bytes, at least {MIN_CARD_HASH_KEY_BYTES} are required "
+            f"(e.g. from `openssl rand -hex 32`)"
+        )
+    return key
+
+
+def _read_key_file(path: Path) -> bytes:
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            f"cannot read the card-hash key file {path} (OPENPIU_CARD_HASH_KEY_FILE): {exc}"
+        ) from exc
+    if os.name == "posix" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        _log.warning("card-hash key file %s is accessible to group or others; use mode 0600", path)
+    return _decode_key(text, f"the card-hash key file {path} (OPENPIU_CARD_HASH_KEY_FILE)")
+
+
+def _create_key_file(path: Path) -> bytes:
+    parent = path.parent
+    if not parent.exists():
+        try:
+            parent.mkdir(mode=0o700, parents=True)
+        except FileExistsError:
+            pass  # created concurrently
+        else:
+            parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+    key = secrets.token_bytes(CARD_HASH_KEY_BYTES)
+    temporary = parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(key.hex() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)  # atomic and exclusive: never overwrites a key
+        except FileExistsError:
+            return _read_key_file(path)  # another process won the race; use its key
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot create the card-hash key file {path} (OPENPIU_CARD_HASH_KEY_FILE): {exc}"
+        ) from exc
+    finally:
+        temporary.unlink(missing_ok=True)
+    _log.info("created a new card-hash key file %s", path)
+    return key
+
+
+def _redact_url(url: str) -> str:
+    """The URL without a password, for error messages."""
+    return re.sub(r":[^:/@]*@", ":***@", url)

@@ -1,0 +1,78 @@
+"""Shared test helpers.
+
+Tests that need something outside the repository (the ``../shared`` folder, PostgreSQL, RabbitMQ, a
+browser) call :func:`require`: on a developer machine a missing dependency SKIPS the test with a reason
+saying how to provide it; under ``CI=true`` it FAILS, so CI can never pass by skipping.
+
+Import the helpers in a test module with ``from conftest import require, require_shared``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_ci() -> bool:
+    """Whether the tests run in CI (``CI=true``, as set by ``.ci/run`` and CI services)."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require(thing: str, available: bool, how: str) -> None:
+    """Skip the calling test when ``thing`` is not ``available`` (fail under ``CI=true``).
+
+    ``how`` tells the reader how to make it available, e.g. "set OPENPIU_TEST_POSTGRES_URL".
+    """
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{thing} is required in CI: {how}", pytrace=False)
+    pytest.skip(f"{thing} is not available: {how}")
+
+
+def shared_path() -> Path:
+    """Where the shared folder should be: ``$OPENPIU_SHARED_DIR``, else ``../shared`` beside the repo."""
+    override = os.environ.get("OPENPIU_SHARED_DIR", "").strip()
+    return Path(override).expanduser().resolve() if override else REPO_ROOT.parent / "shared"
+
+
+def require_shared() -> Path:
+    """The shared folder (samples, reference, namedata); skips, or fails in CI, when it is missing."""
+    path = shared_path()
+    require(
+        "../shared",
+        path.is_dir(),
+        f"no folder at {path}; put the shared folder beside the repository or set OPENPIU_SHARED_DIR",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared folder; see :func:`require_shared`."""
+    return require_shared()
+
+
+# Property-based tests: reproducible in CI, exploratory on a developer machine.
+# HYPOTHESIS_PROFILE overrides the choice (e.g. HYPOTHESIS_PROFILE=ci to reproduce a CI run locally).
+# Both start from Hypothesis's plain defaults: otherwise they would inherit Hypothesis's own CI profile
+# whenever a CI variable is present at all (even CI=, which is not CI here).
+_BASE = hypothesis_settings.get_profile("default")
+hypothesis_settings.register_profile(
+    "ci",
+    parent=_BASE,
+    derandomize=True,
+    deadline=None,
+    max_examples=200,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", parent=_BASE, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if in_ci() else "dev"))
