@@ -323,9 +323,13 @@ def split_elements(body: str, chars: ServiceChars) -> tuple[tuple[str, ...], ...
     )
 
 
-def _odd_release_run(piece: str, release: str) -> bool:
-    """True when `piece` ends in an odd number of release characters (so the terminator is data)."""
-    run = len(piece) - len(piece.rstrip(release))
+def _released(text: str, end: int, start: int, release: str) -> bool:
+    """True when an odd run of release characters stands before `end` (so the terminator is data)."""
+    run = 0
+    i = end - 1
+    while i >= start and text[i] == release:
+        run += 1
+        i -= 1
     return run % 2 == 1
 
 
@@ -358,7 +362,7 @@ def _tokenize(
         if pos >= n:
             break
         end = text.find(term, pos)
-        while end != -1 and text[end - 1] == release and _odd_release_run(text[pos:end], release):
+        while end != -1 and text[end - 1] == release and _released(text, end, pos, release):
             end = text.find(term, end + 1)
         stop = n if end == -1 else end
         raw = text[pos:stop]
@@ -452,6 +456,7 @@ def read_interchanges(data: bytes, *, source: str = "<bytes>") -> list[Interchan
         if found is None:
             break
         leading = text[pos:found].strip()
+        leading_offset = offset_of(pos)
         envelope = _service_chars(text, found, offset_of)
         tokens = _tokenize(text, envelope.body_start, envelope.chars, number, offset_of)
         warnings = leading_warnings + envelope.warnings + tokens.warnings
@@ -461,7 +466,7 @@ def read_interchanges(data: bytes, *, source: str = "<bytes>") -> list[Interchan
                 ParseWarning(
                     "leading-text",
                     f"{len(leading)} characters before the interchange kept as transport metadata",
-                    offset=offset_of(pos),
+                    offset=leading_offset,
                 )
             )
         interchange = _assemble(tokens.segments, envelope.chars, warnings, leading, offset_of(found))
