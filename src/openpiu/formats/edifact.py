@@ -221,7 +221,7 @@ def _from_una(declared: str, text: str, unb: int, warnings: list[ParseWarning], 
 
 def _sniff(text: str, start: int, warnings: list[ParseWarning], offset: int) -> ServiceChars:
     """Without a usable UNA: the level-A defaults, with the separators UNB actually uses."""
-    if not text.startswith("UNB", start) or len(text) < start + 8:
+    if not text.startswith("UNB", start) or len(text) < start + 9:
         return DEFAULT_CHARS
     element = text[start + 3]
     component = text[start + 8] if text[start + 4 : start + 8].isalnum() else DEFAULT_CHARS.component
@@ -246,7 +246,7 @@ def _sniff(text: str, start: int, warnings: list[ParseWarning], offset: int) -> 
 class _Offsets:
     """Maps text positions to byte offsets; trivial for single-byte text, incremental otherwise."""
 
-    __slots__ = ("_base", "_last_byte", "_last_char", "_multibyte", "_text")
+    __slots__ = ("_base", "_last_byte", "_last_char", "_multibyte", "_text", "linear")
 
     def __init__(self, text: str, encoding: str, base: int) -> None:
         self._text = text
@@ -254,6 +254,8 @@ class _Offsets:
         self._multibyte = encoding == "utf-8" and not text.isascii()
         self._last_char = 0
         self._last_byte = 0
+        # For single-byte text the byte offset is the position plus a constant: callers add it inline.
+        self.linear: int | None = None if self._multibyte else base
 
     def __call__(self, position: int) -> int:
         if not self._multibyte:
@@ -347,6 +349,132 @@ def _tokenize(
     offset_of: _Offsets,
 ) -> _Tokens:
     """Read segments from `start` until a UNZ (inclusive), the next interchange, or the end."""
+    end = _region_end(text, start, chars)
+    region = text[start:end]
+    if chars.terminator != "'" or _TYPOGRAPHIC_QUOTE not in region:
+        return _tokenize_plain(region, start, chars, number, offset_of)
+    return _tokenize_careful(text[:end], start, chars, number, offset_of)
+
+
+_BLANKS = " \r\n\t\x00\x01\x02\x03"
+_BOUNDARIES: dict[tuple[str, str], re.Pattern[str]] = {}
+_KNOWN_TAGS: set[str] = set()  # tags already seen to be well formed: a set lookup beats the regex
+_new_segment = tuple.__new__  # NamedTuple's own __new__ is a Python function; this is the C one
+
+
+def _region_end(text: str, start: int, chars: ServiceChars) -> int:
+    """Where this interchange's text ends: after UNZ (its terminator or line), or at the next UNA/UNB."""
+    key = (chars.terminator, chars.release)
+    pattern = _BOUNDARIES.get(key)
+    if pattern is None:
+        pattern = re.compile(
+            re.escape(chars.terminator) + r"[ \t\r\n]*(UNZ(?![A-Za-z0-9])|UNA|UNB(?![A-Za-z0-9]))"
+        )
+        _BOUNDARIES[key] = pattern
+    for match in pattern.finditer(text, start + 3):
+        if chars.release and _released(text, match.start(), start, chars.release):
+            continue
+        if match.group(1) != "UNZ":
+            return match.start(1)
+        after = match.end()
+        term = text.find(chars.terminator, after)
+        line = text.find("\n", after)
+        if term == -1 and line == -1:
+            return len(text)
+        if term == -1 or (line != -1 and line < term):
+            return line  # an unterminated UNZ ends with its line; what follows is not the interchange
+        return term + 1
+    return len(text)
+
+
+def _pieces(region: str, chars: ServiceChars) -> list[str]:
+    """The region split on the terminator, with pieces rejoined where the terminator was released."""
+    term = chars.terminator
+    release = chars.release
+    pieces = region.split(term)
+    if not release or release + term not in region:
+        return pieces
+    merged: list[str] = []
+    held: str | None = None
+    for piece in pieces:
+        if held is not None:
+            piece = held + term + piece  # noqa: PLW2901 - rejoining is the point
+            held = None
+        if piece[-1:] == release and _released(piece, len(piece), 0, release):
+            held = piece
+        else:
+            merged.append(piece)
+    if held is not None:
+        merged.append(held)
+    return merged
+
+
+def _tokenize_plain(
+    region: str,
+    start: int,
+    chars: ServiceChars,
+    number: int,
+    offset_of: _Offsets,
+) -> _Tokens:
+    """One split finds every segment (escaped terminators are rejoined); the hot loop of the reader."""
+    element = chars.element
+    component = chars.component
+    release = chars.release
+    known = _KNOWN_TAGS
+    segments: list[EdifactSegment] = []
+    warnings: list[ParseWarning] = []
+    append = segments.append
+    linear = offset_of.linear
+    pos = start
+    for piece in _pieces(region, chars):
+        here = pos
+        pos += len(piece) + 1
+        raw = piece
+        if raw[:1] in _BLANKS:
+            raw = piece.lstrip(_BLANKS)
+            here += len(piece) - len(raw)
+            if not raw:
+                continue
+        if "\n" in raw or "\r" in raw:
+            raw = raw.replace("\r", "").replace("\n", "")
+        tag = raw[:3]
+        if raw[3:4] != element and len(raw) != 3:
+            if raw[3:4] == " " and raw[3:].lstrip(" ")[:1] == element:
+                raw = tag + raw[3:].lstrip(" ")  # `UNG *PAXLST`: a stray space after the tag
+            else:
+                tag = ""
+        if tag and tag not in known and _TAG.fullmatch(tag):
+            known.add(tag)
+        if tag in known:
+            body = raw[3:]
+            if release in body:
+                elements = split_elements(body, chars)
+            else:
+                elements = tuple([tuple(e.split(component)) for e in body.split(element)[1:]])
+            offset = here + linear if linear is not None else offset_of(here)
+            append(_new_segment(EdifactSegment, (tag, elements, number, offset, raw)))
+        else:
+            offset = offset_of(here)
+            warnings.append(_not_a_segment(number, offset))
+            append(EdifactSegment("", (), number, offset, raw))
+        number += 1
+    return _Tokens(segments, start + len(region), warnings)
+
+
+def _not_a_segment(number: int, offset: int) -> ParseWarning:
+    return ParseWarning(
+        "not-a-segment", "text that is not a segment was skipped", segment=number, offset=offset
+    )
+
+
+def _tokenize_careful(
+    text: str,
+    start: int,
+    chars: ServiceChars,
+    number: int,
+    offset_of: _Offsets,
+) -> _Tokens:
+    """Segment by segment, for text with escaped terminators or typographic quotes."""
     term = chars.terminator
     release = chars.release
     element = chars.element
@@ -394,14 +522,7 @@ def _tokenize(
         if raw[3:4] == " " and raw[3:].lstrip(" ")[:1] == element:
             raw = tag + raw[3:].lstrip(" ")  # `UNG *PAXLST`: a stray space after the tag
         if not _TAG.fullmatch(tag) or (len(raw) > 3 and raw[3] != element):
-            warnings.append(
-                ParseWarning(
-                    "not-a-segment",
-                    "text that is not a segment was skipped",
-                    segment=seg_number,
-                    offset=offset_of(pos),
-                )
-            )
+            warnings.append(_not_a_segment(seg_number, offset_of(pos)))
             segments.append(EdifactSegment("", (), seg_number, offset_of(pos), raw))
         else:
             segments.append(
@@ -457,6 +578,7 @@ def read_interchanges(data: bytes, *, source: str = "<bytes>") -> list[Interchan
             break
         leading = text[pos:found].strip()
         leading_offset = offset_of(pos)
+        start_offset = offset_of(found)
         envelope = _service_chars(text, found, offset_of)
         tokens = _tokenize(text, envelope.body_start, envelope.chars, number, offset_of)
         warnings = leading_warnings + envelope.warnings + tokens.warnings
@@ -469,7 +591,7 @@ def read_interchanges(data: bytes, *, source: str = "<bytes>") -> list[Interchan
                     offset=leading_offset,
                 )
             )
-        interchange = _assemble(tokens.segments, envelope.chars, warnings, leading, offset_of(found))
+        interchange = _assemble(tokens.segments, envelope.chars, warnings, leading, start_offset)
         interchanges.append(interchange)
         number += len(tokens.segments)
         if tokens.end <= found:

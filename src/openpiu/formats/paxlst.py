@@ -786,7 +786,12 @@ class _Reader:
             ("passengers", "42", self.declared_passengers, passengers),
             ("crew", "41", self.declared_crew, crew),
         ):
-            if declared is not None and declared != found:
+            # CNT is the flight's total in every part of a split list: a part may hold fewer.
+            split = self.message.part is not None and not (self.message.part == 1 and self.message.final_part)
+            # ...but a total for a role of which this message lists nobody, while it lists the other
+            # role (`CNT+41:206` over 260 passengers), is a sender's mistake worth a warning.
+            wrong_role = declared is not None and found == 0 and passengers + crew > 0
+            if declared is not None and (declared < found if split and not wrong_role else declared != found):
                 where = self.count_segments.get(qualifier, self.message.unh)
                 self.warnings.append(
                     ParseWarning(

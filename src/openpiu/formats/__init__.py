@@ -1,0 +1,1 @@
+"""Wire formats <-> model: pure functions, no I/O."""

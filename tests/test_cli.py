@@ -1,0 +1,96 @@
+"""The `openpiu` command: the parse contract (JSON lines, exit codes) and the demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from openpiu.cli import main
+
+REQUIRED_KEYS = {"file", "type", "version", "function", "part", "final_part", "flight", "warnings"}
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_parse_json_lines_for_every_kind_of_message(
+    shared_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [
+        shared_dir / "samples" / "jetway" / "pnrgov_test_guideExample1_IG14.1_AppendixB_ex1.edi",
+        shared_dir / "samples" / "jetway" / "paxlst_test_example53_PAXLST_IG_progressive_2legs_D15B.edi",
+    ]
+    code, out, _ = run(capsys, "parse", "--json", *map(str, files))
+    assert code == 0
+    pnr, api = (json.loads(line) for line in out.splitlines())
+    assert pnr.keys() >= REQUIRED_KEYS
+    assert (pnr["type"], pnr["version"], pnr["function"]) == ("PNRGOV", "11.1", "22")
+    assert pnr["flight"]["carrier"] == "SQ"
+    assert pnr["flight"]["departure_local"] == "2013-05-27T14:30"
+    (booking,) = pnr["bookings"]
+    assert booking["locator"] == "3PGZOV"
+    adult, infant = booking["travellers"]
+    assert (adult["surname"], adult["given_names"], adult["type"]) == ("BELT", "ISABELLE", "adult")
+    assert infant["type"] == "infant"
+    assert infant["date_of_birth"] == "2012-09-20"
+    assert infant["documents"][0] == {
+        "source": "DOCS",
+        "type": "P",
+        "number": "512731999",
+        "nationality": "GBR",
+        "issuer": "GBR",
+        "expiry": "2017-10-25",
+    }
+    assert api["type"] == "PAXLST"
+    assert len(api["persons"]) == 2
+    assert len(api["legs"]) == 2
+    assert all(p["role"] == "passenger" for p in api["persons"])
+
+
+def test_parse_failure_is_reported_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.xml"
+    bad = tmp_path / "bad.edi"
+    bad.write_bytes(b"this is not a message at all")
+    good.write_bytes(b"<IATA_PNRGOV_NotifRQ><PNRs NumberOfPnrs='0'/></IATA_PNRGOV_NotifRQ>")
+    code, out, _ = run(capsys, "parse", "--json", str(bad), str(tmp_path / "missing.edi"))
+    assert code == 1
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["file"] == str(bad)
+    assert first["error"]["kind"] == "ParseError"
+    assert first["error"]["reason"]
+    assert {"offset", "segment", "text"} <= first["error"].keys()
+    assert "cannot read" in second["error"]["reason"]
+
+
+def test_parse_summary_lines(shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "parse", str(shared_dir / "samples" / "gtas" / "3_pnrs.edi"))
+    assert code == 0
+    assert "PNRGOV 11.1" in out
+    assert "3 bookings, 13 travellers (1 infants)" in out
+
+
+@pytest.mark.parametrize("args", [[], ["parse"], ["nonsense"], ["parse", "--bogus", "x"]])
+def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert "usage" in err
+
+
+def test_demo_reads_samples_and_generated_traffic(
+    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENPIU_DATA_DIR", str(tmp_path))
+    code, out, _ = run(capsys, "demo", "--shared", str(shared_dir), "--bookings", "30")
+    assert code == 0
+    assert "0 failed" in out
+    assert {p.name for p in (tmp_path / "demo").iterdir()} == {
+        "generated_push.edi",
+        "generated_push.xml",
+        "generated_api.edi",
+    }
+    assert "gtas/pnrWithBags.txt" in out
