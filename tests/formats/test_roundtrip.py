@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from openpiu.formats.edifact import ServiceChars
@@ -107,3 +109,36 @@ def test_paxlst_parts_round_trip_without_count_warnings(push: PnrPush) -> None:
     assert [(p.surname, p.date_of_birth, p.documents[0].number, p.locator) for p in persons] == [
         (p.surname, p.date_of_birth, p.documents[0].number, p.locator) for p in plist.persons
     ]
+
+
+@pytest.mark.parametrize("version", ["10.1", "11.1", "12.1", "13.1", "14.1", "15.1", "16.1", "17.1", "18.1"])
+def test_every_pnrgov_version_reads_with_its_codeshare_form(push: PnrPush, version: str) -> None:
+    """Up to 13.1 the operating flight is a second TVL; later versions carry it in TRA."""
+    first = push.bookings[0]
+    leg = first.segments[0]
+    assert leg.flight is not None
+    codeshare = dataclasses.replace(leg.flight, operating_carrier="ZZ", operating_number="9001")
+    first = dataclasses.replace(
+        first, segments=(dataclasses.replace(leg, flight=codeshare), *first.segments[1:])
+    )
+    push = dataclasses.replace(push, bookings=(first, *push.bookings[1:]))
+    versioned = dataclasses.replace(push, header=dataclasses.replace(push.header, version=version))
+    data = write_pnrgov(versioned)
+    assert f"PNRGOV:{version.replace('.', ':')}:IA".encode() in data
+    (back,) = read_pushes(data)
+    assert back.header.version == version
+    assert [booking_key(b) for b in back.bookings] == [booking_key(b) for b in push.bookings]
+    codeshares = [
+        (s.flight.operating_carrier, s.flight.operating_number)
+        for b in back.bookings
+        for s in b.segments
+        if s.flight is not None and s.flight.operating_carrier
+    ]
+    expected = [
+        (s.flight.operating_carrier, s.flight.operating_number)
+        for b in push.bookings
+        for s in b.segments
+        if s.flight is not None and s.flight.operating_carrier
+    ]
+    assert codeshares == expected
+    assert ("ZZ", "9001") in codeshares
