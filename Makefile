@@ -15,8 +15,8 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
 	$(CURDIR)/.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-.venv/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python 3.11
+.venv/.synced: uv.lock pyproject.toml setup.py src/openpiu/formats/_edifact_speedups.c | $(UV)
+	$(UV) sync --frozen --python 3.11 --reinstall-package openpiu
 	touch $@
 
 sync: .venv/.synced

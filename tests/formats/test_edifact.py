@@ -6,8 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import require
+from openpiu.formats import edifact
 from openpiu.formats.edifact import (
     DEFAULT_CHARS,
+    EdifactSegment,
     ServiceChars,
     read_interchanges,
     repair_run_together,
@@ -269,3 +272,24 @@ def test_escaped_values_round_trip(elements: list[list[str]]) -> None:
     assert split_elements(body, chars) == tuple(tuple(e) for e in elements)
     _, msg = only_message(interchange(f"FTX{body}'"))
     assert msg.segments[0].elements == tuple(tuple(e) for e in elements)
+
+
+_TOKEN_TEXT = st.text(alphabet=st.sampled_from("AUNBTIF0 ?:+'*\\\n\r\t’É"), max_size=200)
+
+
+@given(
+    _TOKEN_TEXT,
+    st.sampled_from([DEFAULT_CHARS, ServiceChars(release="\\", repetition="*"), ServiceChars(release="")]),
+)
+def test_c_tokenizer_equals_the_python_reference(region: str, chars: ServiceChars) -> None:
+    """The C loop is a speed-up only: for any text it gives exactly what the Python loop gives."""
+    require("the C speed-up", edifact._speedups is not None, "install gcc and reinstall openpiu (make sync)")
+    offsets = edifact._Offsets(region, "latin-1", 3)
+    assert edifact._speedups is not None
+    found, bad = edifact._speedups.tokenize_plain(
+        region, 5, chars.component, chars.element, chars.release, chars.terminator, 7, 3, EdifactSegment
+    )
+    reference = edifact._tokenize_plain_python(region, 5, chars, 7, offsets)
+    assert found == reference.segments
+    assert all(type(s) is EdifactSegment for s in found)
+    assert [(w.segment, w.offset) for w in reference.warnings] == bad

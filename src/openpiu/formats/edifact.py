@@ -19,9 +19,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import ModuleType
 from typing import NamedTuple
 
 from openpiu.formats.errors import ParseError
+
+_speedups: ModuleType | None
+try:  # the hot loop in C, built at install when a compiler is there; the Python loop is the reference
+    from openpiu.formats import _edifact_speedups as _speedups
+except ImportError:  # pragma: no cover - depends on the machine that installed openpiu
+    _speedups = None
 from openpiu.model import MessageFormat, MessageHeader, ParseWarning, utc
 
 _BOM = "\ufeff"
@@ -417,6 +424,31 @@ def _tokenize_plain(
     offset_of: _Offsets,
 ) -> _Tokens:
     """One split finds every segment (escaped terminators are rejoined); the hot loop of the reader."""
+    linear = offset_of.linear
+    if _speedups is not None and linear is not None and len(chars.terminator) == 1:
+        found, bad = _speedups.tokenize_plain(
+            region,
+            start,
+            chars.component,
+            chars.element,
+            chars.release,
+            chars.terminator,
+            number,
+            linear,
+            EdifactSegment,
+        )
+        return _Tokens(found, start + len(region), [_not_a_segment(n, off) for n, off in bad])
+    return _tokenize_plain_python(region, start, chars, number, offset_of)
+
+
+def _tokenize_plain_python(
+    region: str,
+    start: int,
+    chars: ServiceChars,
+    number: int,
+    offset_of: _Offsets,
+) -> _Tokens:
+    """The reference implementation of `_tokenize_plain` (and the fallback without the C module)."""
     element = chars.element
     component = chars.component
     release = chars.release
