@@ -23,13 +23,13 @@ from types import ModuleType
 from typing import NamedTuple
 
 from openpiu.formats.errors import ParseError
+from openpiu.model import MessageFormat, MessageHeader, ParseWarning, utc
 
 _speedups: ModuleType | None
 try:  # the hot loop in C, built at install when a compiler is there; the Python loop is the reference
     from openpiu.formats import _edifact_speedups as _speedups
 except ImportError:  # pragma: no cover - depends on the machine that installed openpiu
     _speedups = None
-from openpiu.model import MessageFormat, MessageHeader, ParseWarning, utc
 
 _BOM = "\ufeff"
 _TYPOGRAPHIC_QUOTE = "’"

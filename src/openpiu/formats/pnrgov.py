@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Final, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from openpiu.formats.edifact import EdifactMessage, EdifactSegment, repair_run_together
 from openpiu.formats.errors import ParseError
@@ -71,6 +72,7 @@ from openpiu.model import (
     TravellerType,
     utc,
 )
+from openpiu.model.airports import zone_of
 
 __all__ = ["KNOWN_TAGS", "parse_pnrgov"]
 
@@ -81,6 +83,7 @@ _ONE_DAY: Final = timedelta(days=1)
 _INFANT_TYPES: Final = frozenset({"IN", "INF", "INS", "I"})
 _CHILD_TYPES: Final = frozenset({"C", "CH", "CHD", "CNN"})
 _IDENTITY_SSRS: Final = frozenset({"DOCS", "DOCO", "DOCA", "FQTV", "INFT"})
+_EMPTY8: Final = ("",) * 8
 _BAG_UNITS: Final = {"700": "kg", "701": "lb", "K": "kg", "KG": "kg", "KGM": "kg", "L": "lb", "LB": "lb"}
 
 
@@ -368,7 +371,24 @@ def _is_seat(text: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def _scheduled(airport: str | None, local: datetime, time_known: bool) -> ScheduledTime:
+    if airport and airport not in _ZONES:
+        _hold_zone(airport)
     return ScheduledTime.at(airport, local, time_known=time_known)
+
+
+# ZoneInfo keeps a zone loaded only while something references it (and the last eight used): hold the
+# zone of every airport met, or each new schedule time at an airport reads its zone file again (~40 us).
+_ZONES: dict[str, ZoneInfo | None] = {}
+
+
+def _hold_zone(airport: str) -> None:
+    if len(_ZONES) > 20_000:  # airport codes come from the input: stay bounded whatever is sent
+        _ZONES.clear()
+    zone = zone_of(airport)
+    try:
+        _ZONES[airport] = ZoneInfo(zone) if zone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        _ZONES[airport] = None  # ScheduledTime.at decides what an unknown zone means
 
 
 def _bag_weight(text: str) -> int | None:
@@ -416,7 +436,13 @@ class _Parser:
         self._clocks: dict[str, time | None] = {}
         self._amounts: dict[str, Decimal | None] = {}
         self._names: dict[str, tuple[str | None, str | None]] = {}
-        self._docs: dict[str, TravelDocument] = {}
+        self._docs: dict[tuple[str, str | None], TravelDocument] = {}
+        # Per-message memos of whole readings: the same flight, RCI and stamps recur in every booking.
+        self._tvls: dict[tuple[tuple[str, ...], ...], tuple[Flight | None, str | None, bool]] = {}
+        self._stamps: dict[tuple[str, str], datetime | None] = {}
+        self._rcis: dict[tuple[tuple[str, ...], ...], tuple[RecordLocator, ...]] = {}
+        self._money: dict[tuple[str, str], Money | None] = {}
+        self._doc_days: dict[str, date] = {}
         self._fallback_warned = False
 
     # -- warnings and dates ----------------------------------------------------------------------
@@ -470,11 +496,18 @@ class _Parser:
 
     def stamp(self, day: str, clock: str) -> datetime | None:
         """A UTC instant from DDMMYY + HHMM (DAT, RCI)."""
+        key = (day, clock)
+        cache = self._stamps
+        if key in cache:
+            return cache[key]
         d = self.ddmmyy(day) if day else None
         if d is None:
-            return None
-        t = self.clock(clock) if clock else None
-        return utc(datetime.combine(d, t or _MIDNIGHT))
+            value = None
+        else:
+            t = self.clock(clock) if clock else None
+            value = utc(datetime.combine(d, t or _MIDNIGHT))
+        cache[key] = value
+        return value
 
     def flight_date(self, text: str, seg: EdifactSegment) -> date | None:
         """A TVL date: DDMMYY, repaired when the sender wrote YYMMDD (warned)."""
@@ -518,6 +551,17 @@ class _Parser:
     # -- TVL -------------------------------------------------------------------------------------
 
     def read_tvl(self, seg: EdifactSegment) -> tuple[Flight | None, str | None, bool]:
+        """(flight, booking class, open) from a TVL, read once per message for each distinct TVL."""
+        cache = self._tvls
+        found = cache.get(seg.elements)
+        if found is None:
+            warned = len(self.warnings)
+            found = self._read_tvl(seg)
+            if len(self.warnings) == warned:  # a reading that warned is repeated, to warn again
+                cache[seg.elements] = found
+        return found
+
+    def _read_tvl(self, seg: EdifactSegment) -> tuple[Flight | None, str | None, bool]:
         """(flight, booking class, open) from a TVL with local times at its airports."""
         g = seg.get
         when = seg.el(0)
@@ -586,7 +630,18 @@ class _Parser:
             assert b is not None
         return b
 
-    def locators(self, seg: EdifactSegment) -> list[RecordLocator]:
+    def locators(self, seg: EdifactSegment) -> tuple[RecordLocator, ...]:
+        """The locators of an RCI, read once per message for each distinct RCI."""
+        cache = self._rcis
+        found = cache.get(seg.elements)
+        if found is None:
+            warned = len(self.warnings)
+            found = tuple(self._locators(seg))
+            if len(self.warnings) == warned:  # a reading that warned is repeated, to warn again
+                cache[seg.elements] = found
+        return found
+
+    def _locators(self, seg: EdifactSegment) -> list[RecordLocator]:
         out: list[RecordLocator] = []
         warned = False
         for el in seg.elements:
@@ -726,18 +781,21 @@ class _Parser:
         self, seg: EdifactSegment, context: _Trav | None
     ) -> tuple[list[ServiceItem], list[tuple[str, str | None]]]:
         """The service items of an SSR (one per seat element for seat SSRs) and its (seat, ref) pairs."""
-        el = seg.el(0)
+        els = seg.elements
+        el = els[0] if els else ()
         n = len(el)
-        code = el[0].strip().upper() if n else ""
-        status = el[1].strip() if n > 1 else ""
-        qty = el[2].strip() if n > 2 else ""
-        carrier = el[3].strip() if n > 3 else ""
-        board = el[6].strip() if n > 6 else ""
-        off = el[7].strip() if n > 7 else ""
+        # code:status:quantity:carrier:::board:off:text, absent components read as ""
+        code, status, qty, carrier, _, _, board, off = el[:8] if n >= 8 else (*el, *_EMPTY8[n:])
+        code = code.strip().upper()
+        status = status.strip()
+        qty = qty.strip()
+        carrier = carrier.strip()
+        board = board.strip()
+        off = off.strip()
         text = (self.csep.join(el[8:]) if n > 9 else el[8]) if n > 8 else ""
         ref: str | None = None
         seats: list[tuple[str, str | None]] = []
-        for other in seg.elements[1:]:
+        for other in els[1:]:
             m = len(other)
             seat = other[0].strip() if m else ""
             r = other[2].strip() if m > 2 else ""
@@ -747,21 +805,18 @@ class _Parser:
                 seats.append((seat, r or None))
         if ref is None and context is not None:
             ref = context.ref
-        base = ServiceItem(
-            kind="SSR",
-            code=code or None,
-            status=status or None,
-            quantity=int(qty) if qty.isdigit() else None,
-            carrier=carrier or None,
-            board=board or None,
-            off=off or None,
-            text=text.strip() or None,
-            traveller_ref=ref,
+        fields = (
+            code or None,
+            status or None,
+            int(qty) if qty.isdigit() else None,
+            carrier or None,
+            board or None,
+            off or None,
+            text.strip() or None,
         )
         if not seats:
-            return [base], seats
-        items = [replace(base, traveller_ref=r or ref, seat=s) for s, r in seats]
-        return items, seats
+            return [ServiceItem("SSR", *fields, traveller_ref=ref)], seats
+        return [ServiceItem("SSR", *fields, traveller_ref=r or ref, seat=s) for s, r in seats], seats
 
     def identity(self, seg: EdifactSegment, item: ServiceItem, context: _Trav | None, b: _Book) -> None:
         """Queue the identity data of an SSR for linking to its traveller."""
@@ -770,12 +825,7 @@ class _Parser:
         ref = item.traveller_ref
         explicit = seg.get(1, 2) or None
         if code == "DOCS":
-            doc = self._docs.get(text)
-            if doc is None:
-                doc = self._docs[text] = parse_docs(text, reference=self.reference(seg))
-            if doc.traveller_ref != ref:
-                doc = replace(doc, traveller_ref=ref)
-            b.pending.append(_Pending("DOCS", doc, explicit, context, seg))
+            b.pending.append(_Pending("DOCS", self.docs(text, ref, seg), explicit, context, seg))
         elif code == "DOCO":
             doc = parse_doco(text, reference=self.reference(seg), traveller_ref=ref)
             b.pending.append(_Pending("DOCO", doc, explicit, context, seg))
@@ -793,6 +843,16 @@ class _Parser:
             info = parse_inft(text, reference=self.reference(seg))
             if info is not None:
                 b.pending.append(_Pending("INFT", info, explicit, context, seg))
+
+    def docs(self, text: str, ref: str | None, seg: EdifactSegment) -> TravelDocument:
+        """A DOCS read once per text and traveller, against the reference date of its first reading."""
+        doc = self._docs.get((text, ref))
+        if doc is None:
+            day = self._doc_days.get(text)
+            if day is None:
+                day = self._doc_days[text] = self.reference(seg)
+            doc = self._docs[text, ref] = parse_docs(text, reference=day, traveller_ref=ref)
+        return doc
 
     def g1_ssr(self, seg: EdifactSegment) -> None:
         b = self.book(seg)
@@ -916,8 +976,13 @@ class _Parser:
             t.tickets.append(tk)
 
     def money(self, amount: str, currency: str) -> Money | None:
+        key = (amount, currency)
+        cache = self._money
+        if key in cache:
+            return cache[key]
         value = self.amount(amount)
-        return Money(value, currency or None) if value is not None else None
+        found = cache[key] = Money(value, currency or None) if value is not None else None
+        return found
 
     def g3_mon(self, seg: EdifactSegment) -> None:
         tk = self.tk

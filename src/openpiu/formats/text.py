@@ -106,6 +106,8 @@ _LEADING_TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MSTR", "DR", "PROF", "R
 _GLUED_TITLES: tuple[tuple[str, int], ...] = (("MSTR", 2), ("MISS", 2), ("MRS", 2), ("MR", 3), ("MS", 3))
 # Given names that really end in a glued-title spelling.
 _NOT_GLUED = frozenset({"WILLIAMS", "ADAMS", "ABRAMS", "SIMS", "SIMMS", "TIMS", "TOMS", "HELMS", "HOLMS"})
+# The last two letters of every glued title: a cheap first test before the endswith loop.
+_GLUED_ENDS = frozenset(title[-2:] for title, _ in _GLUED_TITLES)
 
 # CTC items. The letter after CTC says the kind; `CTCBOG 571...` is a CTC glued to a city code.
 _CTC_KINDS: dict[str, ContactKind] = {
@@ -153,10 +155,14 @@ def clean(text: str | None) -> str | None:
 
 def _squash(text: str) -> str:
     """Remove all whitespace and upper-case: for codes and dates, where PDF copies inject spaces."""
+    if text.isalnum() and text.upper() == text:
+        return text  # already squashed (nearly always): an alphanumeric string holds no whitespace
     return "".join(text.split()).upper()
 
 
 def _name(text: str | None) -> str | None:
+    if text and text.isalpha():
+        return text  # letters only: nothing to collapse or strip (the junk characters are not letters)
     value = clean(text)
     if value is None:
         return None
@@ -167,6 +173,8 @@ def _country(text: str | None) -> str | None:
     """An ISO alpha-2/alpha-3 code (or MRZ `D`) as sent, upper-cased; anything else -> None."""
     if not text:
         return None
+    if len(text) <= 3 and text.isascii() and text.isalpha() and text.isupper():
+        return text
     value = _squash(text)
     return value if _COUNTRY_RE.fullmatch(value) else None
 
@@ -236,8 +244,29 @@ def _nearest_occurrence(month: int, day: int, reference: date, past: bool) -> da
     return best
 
 
+# Memos for the DDMMMYY readers, keyed by (text, reference[, past]): the same few expiry dates and dates
+# of birth recur across a message, and the values are immutable. Cleared when full, to stay small.
+_MEMO_LIMIT = 8192
+_ddmmmyy_memo: dict[tuple[str, date, bool], date | None] = {}
+_dob_memo: dict[tuple[str, date], PartialDate | None] = {}
+
+
 def parse_ddmmmyy(text: str, *, reference: date, past: bool) -> date | None:
     """`20SEP12`, `5FEB53`, `20SEP2012`, or `27MAY` (no year: the occurrence nearest to `reference`)."""
+    reference = _as_date(reference)
+    key = (text, reference, past)
+    try:
+        return _ddmmmyy_memo[key]
+    except KeyError:
+        pass
+    value = _ddmmmyy(text, reference, past)
+    if len(_ddmmmyy_memo) >= _MEMO_LIMIT:
+        _ddmmmyy_memo.clear()
+    _ddmmmyy_memo[key] = value
+    return value
+
+
+def _ddmmmyy(text: str, reference: date, past: bool) -> date | None:
     match = _DDMMMYY_RE.fullmatch(_squash(text))
     if match is None:
         return None
@@ -245,7 +274,6 @@ def parse_ddmmmyy(text: str, *, reference: date, past: bool) -> date | None:
     month = _MONTHS.get(month_text)
     if month is None:
         return None
-    reference = _as_date(reference)
     day = int(day_text)
     if year_text is None:
         return _nearest_occurrence(month, day, reference, past)
@@ -327,8 +355,21 @@ def parse_dob(text: str | None, *, reference: date) -> PartialDate | None:
     """
     if not text:
         return None
-    value = _squash(text)
     reference = _as_date(reference)
+    key = (text, reference)
+    try:
+        return _dob_memo[key]
+    except KeyError:
+        pass
+    value = _dob(text, reference)
+    if len(_dob_memo) >= _MEMO_LIMIT:
+        _dob_memo.clear()
+    _dob_memo[key] = value
+    return value
+
+
+def _dob(text: str, reference: date) -> PartialDate | None:
+    value = _squash(text)
     match = _DOB_RE.fullmatch(value)
     try:
         if match is None:
@@ -386,6 +427,15 @@ def split_title(given: str | None) -> tuple[str | None, str | None]:
     (None, `MSTR`)). Only MR, MRS, MS, MISS and MSTR are stripped when glued, and only when a plausible
     name remains; `WILLIAMNEVELL` and `ALEXANDR` are left alone. The title comes back upper-case.
     """
+    if given and given.isalpha():
+        # One word of letters (the usual given name): no spaces, no dots, no leading title to look for.
+        word = given.upper()
+        if word in _TITLES or word in _WORD_ONLY_TITLES:
+            return None, word
+        glued = _strip_glued(given) if word[-2:] in _GLUED_ENDS else None
+        if glued is None:
+            return given, None
+        return glued
     value = clean(given)
     if value is None:
         return None, None
@@ -427,9 +477,70 @@ def _gender(text: str) -> tuple[Gender, bool] | None:
     return _GENDERS.get(_squash(text)) if text else None
 
 
+def _is_ddmmmyy(text: str) -> bool:
+    """`07NOV66` exactly (upper-case ASCII, no spaces): a date of birth in the standard DOCS slot."""
+    return (
+        len(text) == 7
+        and text.isascii()
+        and text[:2].isdigit()
+        and text[2:5].isalpha()
+        and text[2:5].isupper()
+        and text[5:].isdigit()
+    )
+
+
 def _dob_like(text: str) -> bool:
     value = _squash(text)
     return bool(value) and _DOB_RE.fullmatch(value) is not None
+
+
+def _plain(text: str) -> bool:
+    """Upper-case ASCII letters and digits only: a field no normalisation would change."""
+    return text.isascii() and text.isalnum() and (text.isupper() or text.isdigit())
+
+
+def _standard_docs(
+    parts: list[str], text: str, reference: date, traveller_ref: str | None
+) -> TravelDocument | None:
+    """`/P/GBR/123/GBR/12JUL64/M/23AUG19/SURNAME/GIVEN/MIDDLE` with every field plain, read directly.
+
+    None when a field would need the tolerant reading of `parse_docs` (which gives the same result for
+    the fields that pass these checks).
+    """
+    fields = parts[:11] if len(parts) > 10 else [*parts, ""]  # the middle name is optional; more is ignored
+    _, doc_type, issuer, number, nationality, dob, sex, expiry, surname, given, middle = fields
+    if not (
+        _plain(doc_type)
+        and len(doc_type) <= 4
+        and _plain(number)
+        and len(issuer) == 3
+        and len(nationality) == 3
+        and issuer.isalpha()
+        and nationality.isalpha()
+        and _plain(issuer)
+        and _plain(nationality)
+        and surname.isalpha()
+        and given.isalpha()
+        and (not middle or middle.isalpha())
+    ):
+        return None
+    gender, infant = _GENDERS[sex]
+    first = split_title(given)[0]
+    return TravelDocument(
+        source="DOCS",
+        document_type=doc_type,
+        number=number,
+        issuing_state=issuer,
+        nationality=nationality,
+        date_of_birth=parse_dob(dob, reference=reference),
+        gender=gender,
+        infant=infant,
+        expiry=parse_ddmmmyy(expiry, reference=reference, past=False),
+        surname=surname,
+        given_names=f"{first} {middle}" if first and middle else first or middle or None,
+        traveller_ref=traveller_ref,
+        raw=text,
+    )
 
 
 def _docs_offset(parts: list[str]) -> int:
@@ -457,26 +568,32 @@ def parse_docs(text: str, *, reference: date, traveller_ref: str | None = None) 
     """
     reference = _as_date(reference)
     parts = _slash_fields(text)
-    off = _docs_offset(parts)
-
-    def f(index: int) -> str:
-        return _field(parts, index + off)
-
-    doc_type = _squash(f(1))
-    number = _squash(f(3))
-    gender = _gender(f(6))
+    if 10 <= len(parts) <= 12 and parts[6] in _GENDERS and _is_ddmmmyy(parts[5]):
+        fast = _standard_docs(parts, text, reference, traveller_ref)
+        if fast is not None:
+            return fast
+    if len(parts) > 6 and parts[6] in _GENDERS and _is_ddmmmyy(parts[5]):
+        f = parts  # the standard layout (nearly every DOCS): no offset to look for
+    else:
+        off = _docs_offset(parts)
+        f = [_field(parts, index + off) for index in range(11)]
+    if len(f) < 11:
+        f = f + [""] * (11 - len(f))
+    doc_type = _squash(f[1])
+    number = _squash(f[3])
+    gender = _gender(f[6])
     return TravelDocument(
         source="DOCS",
         document_type=doc_type if _DOC_TYPE_RE.fullmatch(doc_type) else None,
         number=number or None,
-        issuing_state=_country(f(2)),
-        nationality=_country(f(4)),
-        date_of_birth=parse_dob(f(5), reference=reference),
+        issuing_state=_country(f[2]),
+        nationality=_country(f[4]),
+        date_of_birth=parse_dob(f[5], reference=reference),
         gender=gender[0] if gender else None,
         infant=gender[1] if gender else False,
-        expiry=parse_ddmmmyy(f(7), reference=reference, past=False),
-        surname=_name(f(8)),
-        given_names=_join_names(_given_without_title(f(9)), _name(f(10))),
+        expiry=parse_ddmmmyy(f[7], reference=reference, past=False),
+        surname=_name(f[8]),
+        given_names=_join_names(_given_without_title(f[9]), _name(f[10])),
         traveller_ref=traveller_ref,
         raw=text,
     )
@@ -611,9 +728,10 @@ def _email_value(body: str) -> str | None:
     words = body.split()
     if not words:
         return None
-    if len(words) > 1:
-        # Re-join `DAVIDSONR.AT. IATA.ORG`, then take the word that carries the address.
-        words = _EMAIL_SPACE_RE.sub(_group1, body).split()
+    if len(words) == 1:
+        return decode_telex_email(words[0]) or None
+    # Re-join `DAVIDSONR.AT. IATA.ORG`, then take the word that carries the address.
+    words = _EMAIL_SPACE_RE.sub(_group1, body).split()
     word = next((w for w in words if _EMAIL_MARK_RE.search(w)), words[0])
     return decode_telex_email(word) or None
 
@@ -632,15 +750,21 @@ def _phone_value(body: str) -> str | None:
 def _contact_from(
     letter: str | None, body: str, traveller_ref: str | None, source: str | None
 ) -> Contact | None:
-    prefix = _SSR_PREFIX_RE.match(body)
-    if prefix is not None:
-        body = body[prefix.end() :]
+    if "/" in body:  # an SSR prefix ends in a slash
+        prefix = _SSR_PREFIX_RE.match(body)
+        if prefix is not None:
+            body = body[prefix.end() :]
     body = body.strip().rstrip(_TRAILING_JUNK)
     if not body:
         return None
     kind = _CTC_KINDS.get(letter) if letter else None
+    if kind is not ContactKind.EMAIL and body.isdigit() and body.isascii():
+        # Digits only (the usual phone item): the digit run is the whole body.
+        if len(body) < _MIN_PHONE_DIGITS:
+            return None
+        return Contact(kind or ContactKind.PHONE, body, traveller_ref, source)
     if kind is ContactKind.EMAIL or (_EMAIL_MARK_RE.search(body) and any(c.isalpha() for c in body)):
-        email_body = _PAX_SUFFIX_RE.sub("", body)
+        email_body = _PAX_SUFFIX_RE.sub("", body) if "-" in body else body
         value = _email_value(email_body)
         return Contact(ContactKind.EMAIL, value, traveller_ref, source) if value else None
     suffix = _PAX_SUFFIX_RE.search(body)
