@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from openpiu.clock import SystemClock
 from openpiu.services.parsing import (
     MessageSummary,
     describe,
@@ -85,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parse(files: Sequence[str], *, as_json: bool) -> int:
     failed = False
     out = sys.stdout
-    for result in parse_files(files):
+    for result in parse_files(files, received_on=SystemClock().now().date()):
         failed = failed or result.failed
         for outcome in result.outcomes:
             if as_json:
@@ -119,7 +120,7 @@ def _demo(shared_option: str | None, *, bookings: int, seed: int) -> int:
         )
     summaries = [
         summarise(_short(result.path, samples_dir), outcome)
-        for result in parse_files([*samples, *generated])
+        for result in parse_files([*samples, *generated], received_on=SystemClock().now().date())
         for outcome in result.outcomes
     ]
     console.print(_table(summaries))

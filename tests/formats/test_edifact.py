@@ -293,3 +293,9 @@ def test_c_tokenizer_equals_the_python_reference(region: str, chars: ServiceChar
     assert found == reference.segments
     assert all(type(s) is EdifactSegment for s in found)
     assert [(w.segment, w.offset) for w in reference.warnings] == bad
+
+
+def test_a_lone_tag_like_value_is_data_not_a_glued_segment() -> None:
+    _, msg = only_message(interchange("TVL+010125:1000+WDH+ADD+ET+834'"))
+    (tvl,) = msg.segments
+    assert repair_run_together(tvl, frozenset({"ADD", "TIF"}), DEFAULT_CHARS) is None

@@ -911,8 +911,9 @@ def repair_run_together(
             continue
         tag = last[-3:]
         head = last[:-3]
-        if tag in known_tags and (not head or not head[-1].isalpha()):
-            left = (*segment.elements[:index], (head,)) if head else segment.elements[:index]
+        # Only a tag glued to a value (`9TIF`): a lone `ADD` may be data (Addis Ababa's airport code).
+        if tag in known_tags and head and not head[-1].isalpha():
+            left = (*segment.elements[:index], (head,))
             right = segment.elements[index + 1 :]
             cut = segment.raw.rfind(tag + chars.element, 0)
             first = EdifactSegment(

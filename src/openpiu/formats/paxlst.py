@@ -197,7 +197,15 @@ def _int(text: str) -> int | None:
 class _Reader:
     """One pass over the body of one PAXLST message."""
 
-    def __init__(self, message: EdifactMessage, reference: date | None, *, legacy: bool = False) -> None:
+    def __init__(
+        self,
+        message: EdifactMessage,
+        reference: date | None,
+        *,
+        legacy: bool = False,
+        received_on: date | None = None,
+    ) -> None:
+        self.received_on = received_on
         self.message = message
         self.reference = reference
         self.state = _HEADER
@@ -660,13 +668,15 @@ class _Reader:
         self.warnings.append(
             ParseWarning(
                 "no-message-date",
-                "no message date: two-digit years resolved against today",
+                "no message date: two-digit years resolved against the date received"
+                if self.received_on
+                else "no message date to resolve two-digit years against; assumed a recent century",
                 segment=self.message.unh.number,
                 offset=self.message.unh.offset,
                 tag="UNH",
             )
         )
-        return date.today()
+        return self.received_on or FALLBACK_REFERENCE
 
     def flight(self, leg: _Leg, reference: date) -> Flight:
         return Flight(
@@ -916,12 +926,18 @@ def _standard(version: str | None) -> bool:
     return version is None or version.upper().startswith("D:")
 
 
-def parse_paxlst(message: EdifactMessage, *, reference: date | None = None) -> PassengerList:
+# Without any date in the message nor a date received, two-digit years need some century.
+FALLBACK_REFERENCE = date(2030, 1, 1)
+
+
+def parse_paxlst(
+    message: EdifactMessage, *, reference: date | None = None, received_on: date | None = None
+) -> PassengerList:
     """Read one PAXLST message (D:02B ... D:15B and later, or legacy CEDIPAX 001:000).
 
     `reference` is the date two-digit years are resolved against; by default the interchange date (UNB),
-    else the first leg's date. Raises `ParseError` only when the message is not a PAXLST or when not a
-    single segment of it could be read.
+    else the first leg's date, else `received_on` (the inbox's date). Raises `ParseError` only when
+    the message is not a PAXLST or when not a single segment of it could be read.
     """
     unh = message.unh
     if message.message_type != "PAXLST":
@@ -939,7 +955,7 @@ def parse_paxlst(message: EdifactMessage, *, reference: date | None = None) -> P
             offset=unh.offset,
             segment=unh.number,
         )
-    reader = _Reader(message, reference, legacy=legacy)
+    reader = _Reader(message, reference, legacy=legacy, received_on=received_on)
     if version is None:
         reader.warnings.append(
             ParseWarning(

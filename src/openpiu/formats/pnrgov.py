@@ -409,7 +409,8 @@ Handler = Callable[["_Parser", EdifactSegment], None]
 
 
 class _Parser:
-    def __init__(self, message: EdifactMessage, card_key: bytes | None) -> None:
+    def __init__(self, message: EdifactMessage, card_key: bytes | None, received_on: date | None) -> None:
+        self.received_on = received_on
         self.message = message
         self.card_key = card_key
         chars = message.chars
@@ -457,10 +458,12 @@ class _Parser:
             self._fallback_warned = True
             self.warn(
                 "no-reference-date",
-                "no message date to resolve two-digit years against; assumed a recent century",
+                "no message date: two-digit years resolved against the date received"
+                if self.received_on
+                else "no message date to resolve two-digit years against; assumed a recent century",
                 seg,
             )
-        return _FALLBACK_REFERENCE
+        return self.received_on or _FALLBACK_REFERENCE
 
     def ddmmyy(self, text: str) -> date | None:
         """A DDMMYY date; the first one read becomes the reference date when the message had none."""
@@ -1784,10 +1787,13 @@ def _glued(seg: EdifactSegment) -> bool:
     return False
 
 
-def parse_pnrgov(message: EdifactMessage, *, card_key: bytes | None = None) -> PnrPush:
+def parse_pnrgov(
+    message: EdifactMessage, *, card_key: bytes | None = None, received_on: date | None = None
+) -> PnrPush:
     """Read one PNRGOV message: the pushed flight and every booking, with warnings for what was odd.
 
     `card_key` keys the HMAC of card numbers (only the hash and the last four digits are kept).
+    `received_on` (the inbox's date) resolves two-digit years when the message carries no date.
     Raises ParseError when the message is not PNRGOV or holds no readable segment at all.
     """
     if message.message_type != "PNRGOV":
@@ -1803,7 +1809,7 @@ def parse_pnrgov(message: EdifactMessage, *, card_key: bytes | None = None) -> P
             offset=message.unh.offset,
             segment=message.unh.number,
         )
-    parser = _Parser(message, card_key)
+    parser = _Parser(message, card_key, received_on)
     table = _TABLE
     state = "L0"
     row = table[state]

@@ -44,7 +44,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -273,12 +273,16 @@ def parse_pnrgov_xml(
     source: str = "<bytes>",
     card_key: bytes | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    received_on: date | None = None,
 ) -> PnrPush:
-    """Read one PNRGOV XML notification; raise `ParseError` when it cannot be read at all."""
+    """Read one PNRGOV XML notification; raise `ParseError` when it cannot be read at all.
+
+    `received_on` (the inbox's date) resolves two-digit years when the document carries no date.
+    """
     root = _parse_tree(data, source=source, max_bytes=max_bytes)
     document = _document_root(root, source)
     try:
-        return _Reader(card_key=card_key).push(document)
+        return _Reader(card_key=card_key, received_on=received_on).push(document)
     except _MAPPING_ERRORS as exc:  # a reader defect on odd input must still end as a readable error
         raise ParseError(f"cannot map the document ({type(exc).__name__})", file=source) from None
 
@@ -395,6 +399,7 @@ _KNOWN = {
 @dataclass
 class _Reader:
     card_key: bytes | None
+    received_on: date | None = None
     reference: date = date(2000, 1, 1)
     warnings: list[ParseWarning] = field(default_factory=list)
     _seen: set[tuple[str, str]] = field(default_factory=set)
@@ -423,7 +428,7 @@ class _Reader:
         flight = self.flight_leg(flight_leg) if flight_leg is not None else None
         if flight_leg is None:
             self.warn("missing-flight-leg", "no FlightLeg: the pushed flight is unknown", tag="FlightLeg")
-        self.reference = _reference_date(header, flight, root)
+        self.reference = _reference_date(header, flight, root, self.received_on)
         pnrs = _first(root, "pnrs")
         declared = _int(_attr(pnrs, "NumberOfPnrs"))
         bookings = tuple(b for b in map(self.safe_booking, _walk(root, "pnr", stop="pnr")) if b)
@@ -1050,7 +1055,12 @@ def _structured_address(el: Element, ref: str | None) -> Address:
     )
 
 
-def _reference_date(header: MessageHeader, flight: Flight | None, root: Element) -> date:
+_FALLBACK_REFERENCE = date(2030, 1, 1)
+
+
+def _reference_date(
+    header: MessageHeader, flight: Flight | None, root: Element, received: date | None
+) -> date:
     """The date two-digit years are resolved against: message time, pushed flight, or any PNR date."""
     if header.prepared_at:
         return header.prepared_at.date()
@@ -1061,7 +1071,8 @@ def _reference_date(header: MessageHeader, flight: Flight | None, root: Element)
             parsed = _datetime(_attr(pnr, name))
             if parsed:
                 return parsed[0].date()
-    return datetime.now(UTC).date()  # no date anywhere in the message: the only impure fallback
+    # No date anywhere in the document: the date received, else some recent century.
+    return received or _FALLBACK_REFERENCE
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
 
 from openpiu.formats.edifact import EdifactMessage, Interchange, read_interchanges
 from openpiu.formats.errors import ParseError
@@ -35,12 +36,20 @@ def sniff_format(data: bytes) -> MessageFormat | None:
 
 
 def read_messages(
-    data: bytes, *, source: str = "<bytes>", card_key: bytes | None = None
+    data: bytes,
+    *,
+    source: str = "<bytes>",
+    card_key: bytes | None = None,
+    received_on: date | None = None,
 ) -> list[ReadOutcome]:
-    """Every message in `data`, each parsed or failed, in input order."""
+    """Every message in `data`, each parsed or failed, in input order.
+
+    `received_on` is the date the message arrived (from the caller's clock): it resolves two-digit
+    years in the rare message that carries no date of its own.
+    """
     if sniff_format(data) is MessageFormat.PNRGOV_XML:
         try:
-            return [parse_pnrgov_xml(data, source=source, card_key=card_key)]
+            return [parse_pnrgov_xml(data, source=source, card_key=card_key, received_on=received_on)]
         except ParseError as error:
             error.file = error.file or source
             return [error]
@@ -52,21 +61,28 @@ def read_messages(
     outcomes: list[ReadOutcome] = []
     for interchange in interchanges:
         for message in interchange.messages:
-            outcomes.append(_parse_one(interchange, message, source, card_key))
+            outcomes.append(_parse_one(interchange, message, source, card_key, received_on))
     return outcomes
 
 
 def _parse_one(
-    interchange: Interchange, message: EdifactMessage, source: str, card_key: bytes | None
+    interchange: Interchange,
+    message: EdifactMessage,
+    source: str,
+    card_key: bytes | None,
+    received_on: date | None,
 ) -> ReadOutcome:
     parser: Callable[[EdifactMessage], Message]
     if message.message_type == MessageFormat.PNRGOV:
 
         def parser(m: EdifactMessage) -> Message:
-            return parse_pnrgov(m, card_key=card_key)
+            return parse_pnrgov(m, card_key=card_key, received_on=received_on)
 
     elif message.message_type == MessageFormat.PAXLST:
-        parser = parse_paxlst
+
+        def parser(m: EdifactMessage) -> Message:
+            return parse_paxlst(m, received_on=received_on)
+
     else:
         return ParseError(
             f"message type {message.message_type or '(none)'!s} is not PNRGOV or PAXLST",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,13 @@ class FileOutcome:
         return not self.outcomes or any(isinstance(o, ParseError) for o in self.outcomes)
 
 
-def parse_files(paths: Iterable[str | Path], *, card_key: bytes | None = None) -> Iterator[FileOutcome]:
-    """Read each file (any of the three formats, detected by content) into messages."""
+def parse_files(
+    paths: Iterable[str | Path], *, card_key: bytes | None = None, received_on: date | None = None
+) -> Iterator[FileOutcome]:
+    """Read each file (any of the three formats, detected by content) into messages.
+
+    `received_on` stands in for a message date where a message carries none (see `read_messages`).
+    """
     for path in paths:
         name = str(path)
         try:
@@ -50,7 +56,9 @@ def parse_files(paths: Iterable[str | Path], *, card_key: bytes | None = None) -
             failure = ParseError(f"cannot read the file: {error.strerror or error}", file=name)
             yield FileOutcome(name, (failure,))
             continue
-        yield FileOutcome(name, tuple(read_messages(data, source=name, card_key=card_key)))
+        yield FileOutcome(
+            name, tuple(read_messages(data, source=name, card_key=card_key, received_on=received_on))
+        )
 
 
 # ---------------------------------------------------------------------------------------------
