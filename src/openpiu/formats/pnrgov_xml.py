@@ -476,21 +476,25 @@ class _Reader:
         return ScheduledTime.at(airport, value, time_known=time_known)
 
     def flight_leg(self, el: Element) -> Flight:
+        carrier = _attr(el, "CarrierCode", "AirlineCode") or _attr(_kid(el, "marketingairline"), "Code")
+        return self.flight(el, "FlightLeg", carrier, _attr(el, "FlightNumber"), _kid(el, "operatingairline"))
+
+    def flight(
+        self, el: Element, context: str, carrier: str | None, number: str | None, operating: Element | None
+    ) -> Flight:
+        """A FlightLeg (the pushed flight) or a Flight (an itinerary segment): the same attributes."""
         origin = _attr(_kid(el, "departureairport"), "LocationCode")
         destination = _attr(_kid(el, "arrivalairport"), "LocationCode")
-        operating = _kid(el, "operatingairline")
-        carrier = _attr(el, "CarrierCode", "AirlineCode") or _attr(_kid(el, "marketingairline"), "Code")
-        number = _attr(el, "FlightNumber")
         if not carrier or not number:
-            self.warn("missing-flight", "FlightLeg without carrier or flight number", tag="FlightLeg")
+            self.warn("missing-flight", f"{context} without carrier or flight number", tag=context)
         return _codeshare(
             Flight(
                 carrier=carrier or "",
                 number=number or "",
                 origin=origin,
                 destination=destination,
-                departure=self.schedule(_attr(el, "DepartureDateTime"), origin, "FlightLeg"),
-                arrival=self.schedule(_attr(el, "ArrivalDateTime"), destination, "FlightLeg"),
+                departure=self.schedule(_attr(el, "DepartureDateTime"), origin, context),
+                arrival=self.schedule(_attr(el, "ArrivalDateTime"), destination, context),
                 operating_carrier=_attr(operating, "Code"),
                 operating_number=_attr(operating, "FlightNumber"),
             )
@@ -803,24 +807,9 @@ class _Reader:
 
     def segment_flight(self, el: Element, number: str | None, operating: Element | None) -> Flight:
         marketing = _kid(el, "marketingairline")
-        origin = _attr(_kid(el, "departureairport"), "LocationCode")
-        destination = _attr(_kid(el, "arrivalairport"), "LocationCode")
         carrier = _attr(marketing, "Code") or _attr(operating, "Code")
         number = _attr(marketing, "FlightNumber") or number or _attr(operating, "FlightNumber")
-        if not carrier or not number:
-            self.warn("missing-flight", "Flight without carrier or flight number", tag="Flight")
-        return _codeshare(
-            Flight(
-                carrier=carrier or "",
-                number=number or "",
-                origin=origin,
-                destination=destination,
-                departure=self.schedule(_attr(el, "DepartureDateTime"), origin, "Flight"),
-                arrival=self.schedule(_attr(el, "ArrivalDateTime"), destination, "Flight"),
-                operating_carrier=_attr(operating, "Code"),
-                operating_number=_attr(operating, "FlightNumber"),
-            )
-        )
+        return self.flight(el, "Flight", carrier, number, operating)
 
     def check_in(self, unit: Element, time: str | None, paxes: list[_Pax]) -> CheckIn:
         boarding = unit if _local(unit.tag) == "boardingnumber" else _find(unit, "boardingnumber")
