@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 import airportsdata
 
+from openpiu.model.record import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class AirportInfo:
     iata: str
     name: str

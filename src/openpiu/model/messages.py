@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from openpiu.model.record import record
 from openpiu.model.travel import ApiPerson, Booking, BookingOffice, Contact, Flight
 
 
@@ -22,7 +22,7 @@ class PushFunction(StrEnum):
     UPDATE = "141"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParseWarning:
     """Something the reader repaired, skipped or doubted; never personal data in `message`."""
 
@@ -43,7 +43,7 @@ class ParseWarning:
         return f"{self.message} ({', '.join(where)})" if where else self.message
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MessageHeader:
     """Envelope facts of one message (UNB/UNG/UNH, or the XML root)."""
 
@@ -61,7 +61,7 @@ class MessageHeader:
     offset: int | None = None  # byte offset of the message (UNH) in the input
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PnrPush:
     """One PNRGOV message (EDIFACT or XML): the pushed flight and the bookings on it."""
 
@@ -74,7 +74,7 @@ class PnrPush:
     warnings: tuple[ParseWarning, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PassengerList:
     """One PAXLST message: flight legs and the persons on them."""
 

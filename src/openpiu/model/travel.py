@@ -7,10 +7,10 @@ because that is how the messages link items to people. Card numbers never appear
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from openpiu.model.record import record
 from openpiu.model.values import Gender, Money, PartialDate, ScheduledTime
 
 
@@ -28,7 +28,7 @@ class ContactKind(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flight:
     """A flight as scheduled: marketing carrier and number, airports, local times; codeshare operator."""
 
@@ -46,7 +46,7 @@ class Flight:
         return f"{self.carrier}{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RecordLocator:
     """A booking's locator in one reservation or departure-control system (RCI)."""
 
@@ -56,7 +56,7 @@ class RecordLocator:
     created_at: datetime | None = None  # UTC
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BookingOffice:
     """Who made the booking (Gr.1 ORG, XML POS): system, travel agency or airline office, agent."""
 
@@ -70,7 +70,7 @@ class BookingOffice:
     agent_sign: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Contact:
     kind: ContactKind
     value: str
@@ -78,7 +78,7 @@ class Contact:
     source: str | None = None  # e.g. "SSR CTCE", "IFT", "ADD", "COM"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Address:
     purpose: str | None = None  # ADD qualifier (700 contact, 702 ...), DOCA R/D, "payer", "residence"
     street: str | None = None
@@ -91,7 +91,7 @@ class Address:
     source: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Payment:
     """A form of payment. The card number itself is never kept: only a keyed hash and the last four."""
 
@@ -107,13 +107,13 @@ class Payment:
     traveller_ref: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tax:
     amount: Money
     code: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ticket:
     number: str | None
     kind: str | None = None  # T ticket, ...; None for ticketless
@@ -130,7 +130,7 @@ class Ticket:
     traveller_ref: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TravelDocument:
     """A travel document (DOCS, DOCO, PAXLST DOC, XML DOC_SSR), with the identity data it carries."""
 
@@ -153,7 +153,7 @@ class TravelDocument:
     raw: str | None = None  # the free text as sent (DOCS/DOCO)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FrequentFlyer:
     carrier: str | None
     number: str
@@ -161,7 +161,7 @@ class FrequentFlyer:
     traveller_ref: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceItem:
     """An SSR or OSI item: code, status and free text, at booking, traveller or segment level."""
 
@@ -177,7 +177,7 @@ class ServiceItem:
     seat: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Remark:
     """General remark / free text (IFT): subject and type codes as sent, and the text."""
 
@@ -188,7 +188,7 @@ class Remark:
     traveller_ref: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BagTag:
     tag: str
     carrier: str | None = None
@@ -196,7 +196,7 @@ class BagTag:
     destination: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Baggage:
     count: int | None = None
     weight: int | None = None
@@ -207,7 +207,7 @@ class Baggage:
     traveller_ref: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExcessBaggage:
     amount: Money | None = None
     pieces: int | None = None
@@ -215,7 +215,7 @@ class ExcessBaggage:
     traveller_ref: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Seat:
     number: str
     cabin: str | None = None
@@ -223,7 +223,7 @@ class Seat:
     source: str | None = None  # "SSR SEAT", "SSD", "XML"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckIn:
     """A traveller checked in (or boarded) on a segment (Gr.6/Gr.7; XML CheckInInfo)."""
 
@@ -240,7 +240,7 @@ class CheckIn:
     text: str | None = None  # DAT qualifier 3: check-in as free text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Segment:
     """One itinerary segment of a booking (Gr.5), or a non-air segment (Gr.9) when `flight` is None."""
 
@@ -258,7 +258,7 @@ class Segment:
     non_air_kind: str | None = None  # Gr.9 business function (hotel, car ...)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HistoryEntry:
     """One change in the booking's history (Gr.10-12 ABI/DAT/SAC, or an LTS line), kept apart."""
 
@@ -270,7 +270,7 @@ class HistoryEntry:
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Traveller:
     """A person on a booking (Gr.2 TIF): names as sent, title separated, documents and contacts."""
 
@@ -297,7 +297,7 @@ class Traveller:
     raw_name: str | None = None  # the TIF as sent, for audit of the split into name and title
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Booking:
     """A PNR as one push delivered it: current state, with its history kept apart."""
 
@@ -331,7 +331,7 @@ class PersonRole(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ApiPerson:
     """A person in a PAXLST message (Gr.4 NAD and what follows)."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from openpiu.model.airports import zone_of
+from openpiu.model.record import record
 
 
 class DatePrecision(StrEnum):
@@ -18,7 +18,7 @@ class DatePrecision(StrEnum):
     YEAR = "year"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record
 class PartialDate:
     """A calendar date known to the day, the month or only the year (dates of birth often are)."""
 
@@ -39,6 +39,22 @@ class PartialDate:
             last = calendar.monthrange(self.year, self.month)[1]
             if not 1 <= self.day <= last:
                 raise ValueError(f"day out of range: {self.year}-{self.month:02d}-{self.day}")
+
+    def _key(self) -> tuple[int, int, int]:
+        # A coarser date sorts before the finer dates it contains: 1980 < 1980-05 < 1980-05-01 < 1981.
+        return (self.year, self.month or 0, self.day or 0)
+
+    def __lt__(self, other: PartialDate) -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: PartialDate) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: PartialDate) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: PartialDate) -> bool:
+        return self._key() >= other._key()
 
     @property
     def precision(self) -> DatePrecision:
@@ -85,7 +101,7 @@ class Gender(StrEnum):
     OTHER = "X"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScheduledTime:
     """A schedule time as the message gives it: local to an airport, with the airport's zone and UTC.
 
@@ -120,7 +136,7 @@ class ScheduledTime:
         return self.local.strftime("%Y-%m-%dT%H:%M")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Money:
     amount: Decimal
     currency: str | None = None
