@@ -299,3 +299,15 @@ def test_a_lone_tag_like_value_is_data_not_a_glued_segment() -> None:
     _, msg = only_message(interchange("TVL+010125:1000+WDH+ADD+ET+834'"))
     (tvl,) = msg.segments
     assert repair_run_together(tvl, frozenset({"ADD", "TIF"}), DEFAULT_CHARS) is None
+
+
+@pytest.mark.parametrize(
+    ("unz", "trailing"),
+    [("UNZ\n+1+1'", ""), ("UNZ+1+00\n1'", ""), ("UN\nZ+1+1'\nEND OF TRANSMISSION\n", "END OF TRANSMISSION")],
+)
+def test_a_wrap_inside_unz_keeps_it_whole(unz: str, trailing: str) -> None:
+    data = interchange().rsplit(b"UNZ", 1)[0] + unz.encode()
+    ic, msg = only_message(data)
+    assert tags(msg)[-1] == "TIF"
+    assert ic.trailing == trailing
+    assert "not-a-segment" not in codes(ic, msg)

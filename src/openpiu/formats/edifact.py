@@ -375,23 +375,35 @@ def _region_end(text: str, start: int, chars: ServiceChars) -> int:
     pattern = _BOUNDARIES.get(key)
     if pattern is None:
         pattern = re.compile(
-            re.escape(chars.terminator) + r"[ \t\r\n]*(UNZ(?![A-Za-z0-9])|UNA|UNB(?![A-Za-z0-9]))"
+            # A 69-column wrap may fall inside the UNZ tag itself (`UN` / `Z+1+1'`).
+            re.escape(chars.terminator)
+            + r"[ \t\r\n]*(U[\r\n]*N[\r\n]*Z(?![A-Za-z0-9])|UNA|UNB(?![A-Za-z0-9]))"
         )
         _BOUNDARIES[key] = pattern
     for match in pattern.finditer(text, start + 3):
         if chars.release and _released(text, match.start(), start, chars.release):
             continue
-        if match.group(1) != "UNZ":
+        if match.group(1) in ("UNA", "UNB"):
             return match.start(1)
         after = match.end()
         term = text.find(chars.terminator, after)
         line = text.find("\n", after)
         if term == -1 and line == -1:
             return len(text)
-        if term == -1 or (line != -1 and line < term):
-            return line  # an unterminated UNZ ends with its line; what follows is not the interchange
-        return term + 1
+        if term != -1 and (line == -1 or _unz_body(text[after:term])):
+            return term + 1
+        return line  # an unterminated UNZ ends with its line; what follows is not the interchange
     return len(text)
+
+
+def _unz_body(text: str) -> bool:
+    """Whether `text` (between UNZ and the next terminator) is UNZ's own elements, maybe wrapped.
+
+    UNZ holds a count and a control reference: short, without spaces. Prose after an unterminated
+    UNZ has spaces and runs long, so it is not taken into the interchange.
+    """
+    flat = text.replace("\r", "").replace("\n", "")
+    return len(flat) <= 40 and " " not in flat and "\n\n" not in text.replace("\r", "")
 
 
 def _pieces(region: str, chars: ServiceChars) -> list[str]:
