@@ -43,6 +43,7 @@ test: lint types unit
 
 bench: sync
 	$(RUN) python bench/parse.py
+	$(RUN) python bench/generate.py
 
 clean:
 	rm -rf .venv .tools .mypy_cache .pytest_cache .ruff_cache .hypothesis

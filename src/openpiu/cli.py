@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from openpiu.clock import SystemClock
@@ -26,6 +27,8 @@ from openpiu.services.parsing import (
 )
 from openpiu.settings import Settings, SettingsError
 from openpiu.synth.corpus import write_demo_files
+from openpiu.synth.world import generate as generate_world
+from openpiu.synth.world import world_params
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -66,6 +69,31 @@ def _parser() -> argparse.ArgumentParser:
         "--bookings", type=int, default=200, help="bookings in the generated push (default 200)"
     )
     demo.add_argument("--seed", type=int, default=1, help="seed of the generated traffic (default 1)")
+    generate = commands.add_parser(
+        "generate",
+        help="generate a synthetic traffic world: messages, watchlists and the ground truth",
+        description=(
+            "Write DIR/messages (one file per delivered message, sorted by name in delivery order), "
+            "DIR/watchlists and DIR/truth (JSON lines and summary.json). The same options and seed "
+            "give the same bytes."
+        ),
+    )
+    generate.add_argument("--seed", type=int, default=1, help="seed of the world (default 1)")
+    generate.add_argument("--days", type=int, default=1, help="days of flights (default 1)")
+    generate.add_argument(
+        "--scale", type=float, default=0.001, help="1.0 is a large country's day, ~400,000 travellers"
+    )
+    generate.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
+    generate.add_argument("--country", default="DE", help="the PIU's country, ISO alpha-2 (default DE)")
+    generate.add_argument("--start", help="first day of flights, YYYY-MM-DD (default 2026-11-30)")
+    generate.add_argument(
+        "--versions", default="11.1,13.1,15.1", help="PNRGOV EDIFACT versions carriers use (comma-separated)"
+    )
+    generate.add_argument("--xml-share", type=float, default=0.1, help="share of carriers pushing XML")
+    generate.add_argument(
+        "--quirk-rate", type=float, default=1.0, help="multiplies every defect rate (0 for clean messages)"
+    )
+    generate.add_argument("--broken-rate", type=float, help="share of truly broken messages")
     return parser
 
 
@@ -79,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _parse(args.files, as_json=args.json)
     if args.command == "demo":
         return _demo(args.shared, bookings=args.bookings, seed=args.seed)
+    if args.command == "generate":
+        return _generate(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -95,6 +125,34 @@ def _parse(files: Sequence[str], *, as_json: bool) -> int:
                 out.write(describe(summarise(result.path, outcome)) + "\n")
     out.flush()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _generate(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        params = world_params(
+            seed=args.seed,
+            days=args.days,
+            scale=args.scale,
+            country=args.country,
+            start=args.start,
+            versions=args.versions,
+            xml_share=args.xml_share,
+            quirk_rate=args.quirk_rate,
+            broken_rate=args.broken_rate,
+        )
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        return EXIT_USAGE
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("building the world", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, description="writing messages", completed=done, total=total)
+
+        summary = generate_world(params, Path(args.out), advance)
+    sys.stdout.write(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return EXIT_OK
 
 
 def _shared_folder(option: str | None) -> Path:

@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import NamedTuple
 
 from openpiu.formats.errors import ParseError
+from openpiu.formats.text import small_int
 from openpiu.model import MessageFormat, MessageHeader, ParseWarning, utc
 
 _speedups: ModuleType | None
@@ -700,8 +701,7 @@ def _headless(text: str, offset_of: _Offsets, number: int) -> Interchange | None
 
 
 def _int(value: str) -> int | None:
-    value = value.strip()
-    return int(value) if value.isdigit() else None
+    return small_int(value)
 
 
 def _unb_time(unb: EdifactSegment | None) -> datetime | None:
@@ -736,8 +736,9 @@ def _version(element: tuple[str, ...]) -> tuple[str, str | None]:
     release = element[2].strip() if len(element) > 2 else ""
     if not version:
         return mtype, None
-    if version.isdigit() and release.isdigit():
-        return mtype, f"{int(version)}.{int(release)}"
+    major, minor = small_int(version, 4), small_int(release, 4)
+    if major is not None and minor is not None:
+        return mtype, f"{major}.{minor}"
     return mtype, f"{version}:{release}" if release else version
 
 

@@ -38,6 +38,7 @@ from openpiu.formats.text import (
     parse_hhmm,
     parse_yymmdd,
     resolve_century,
+    small_int,
 )
 from openpiu.model import (
     Address,
@@ -190,8 +191,7 @@ class _Person:
 
 
 def _int(text: str) -> int | None:
-    value = "".join(text.split())
-    return int(value) if value.isascii() and value.isdigit() else None
+    return small_int("".join(text.split()))
 
 
 class _Reader:

@@ -40,6 +40,7 @@ from openpiu.formats.text import (
     parse_hhmm,
     parse_inft,
     parse_yymmdd,
+    small_int,
     split_title,
 )
 from openpiu.model import (
@@ -392,12 +393,12 @@ def _hold_zone(airport: str) -> None:
 
 
 def _bag_weight(text: str) -> int | None:
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
+    whole = small_int(text, 6)
+    if whole is not None:
+        return whole
     try:
-        return round(float(text))
-    except ValueError:
+        return round(float(text.strip()[:12]))
+    except (ValueError, OverflowError):  # not a number, or nan/inf
         return None
 
 

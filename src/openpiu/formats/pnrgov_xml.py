@@ -64,6 +64,7 @@ from openpiu.formats.text import (
     parse_doca,
     parse_doco,
     parse_docs,
+    small_int,
     split_title,
 )
 from openpiu.model import (
@@ -173,7 +174,7 @@ def _first(root: Element, name: str) -> Element | None:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isascii() and text.isdigit() else None
+    return small_int(text)
 
 
 def _flag(text: str | None) -> bool | None:

@@ -145,6 +145,20 @@ _INFT_DATE_RE = re.compile(r"(?<![A-Z0-9])[0-9]{1,2}[A-Z]{3}(?:[0-9]{4}|[0-9]{2}
 # Small text helpers
 
 
+def small_int(text: str | None, max_digits: int = 9) -> int | None:
+    """An unsigned decimal of at most `max_digits` ASCII digits, else None.
+
+    Counts, references and versions in messages are short; a thousand-digit "count" is damage, and
+    converting it would cost time (and Python refuses beyond 4,300 digits).
+    """
+    if text is None:
+        return None
+    value = text.strip()
+    if not value or len(value) > max_digits or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
 def clean(text: str | None) -> str | None:
     """Strip, collapse internal whitespace to one space; empty -> None."""
     if text is None:
