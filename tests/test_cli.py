@@ -74,6 +74,17 @@ def test_parse_summary_lines(shared_dir: Path, capsys: pytest.CaptureFixture[str
     assert "3 bookings, 13 travellers (1 infants)" in out
 
 
+def test_generate_writes_a_world(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "generate", "--seed", "3", "--scale", "0.001", "--out", str(tmp_path))
+    assert code == 0
+    summary = json.loads(out)
+    assert summary == json.loads((tmp_path / "truth" / "summary.json").read_text())
+    assert summary["messages"] == len(list((tmp_path / "messages").iterdir()))
+    code, _, err = run(capsys, "generate", "--versions", "9.9", "--out", str(tmp_path))
+    assert code == 2
+    assert "version" in err
+
+
 @pytest.mark.parametrize("args", [[], ["parse"], ["nonsense"], ["parse", "--bogus", "x"]])
 def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, *args)
@@ -92,5 +103,8 @@ def test_demo_reads_samples_and_generated_traffic(
         "generated_push.edi",
         "generated_push.xml",
         "generated_api.edi",
+        "world",
     }
+    assert "traveller occurrences: read" in out
+    assert "≠" not in out
     assert "gtas/pnrWithBags.txt" in out

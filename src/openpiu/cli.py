@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -169,25 +170,56 @@ def _demo(shared_option: str | None, *, bookings: int, seed: int) -> int:
     except SettingsError as error:
         console.print(f"[red]{error}[/red]")
         return EXIT_USAGE
-    generated = write_demo_files(settings.data_dir / "demo", seed=seed, bookings=bookings)
+    received_on = SystemClock().now().date()
+    demo_dir = settings.data_dir / "demo"
+    generated = write_demo_files(demo_dir, seed=seed, bookings=bookings)
     samples_dir = _shared_folder(shared_option) / "samples"
     samples = sorted(p for p in samples_dir.glob("*/*") if p.is_file() and p.name not in _NOT_MESSAGES)
     if not samples:
-        console.print(
-            f"[yellow]No sample messages at {samples_dir}: showing generated traffic only.[/yellow]"
-        )
+        console.print(f"[yellow]No sample messages at {samples_dir}: generated traffic only.[/yellow]")
     summaries = [
         summarise(_short(result.path, samples_dir), outcome)
-        for result in parse_files([*samples, *generated], received_on=SystemClock().now().date())
+        for result in parse_files([*samples, *generated], received_on=received_on)
         for outcome in result.outcomes
     ]
     console.print(_table(summaries))
     console.print(_totals(summaries))
+
+    # A small generated day: every delivered message read back and checked against the truth.
+    world_dir = demo_dir / "world"
+    shutil.rmtree(world_dir, ignore_errors=True)
+    truth = generate_world(world_params(seed=seed, scale=0.002), world_dir)
+    files = sorted((world_dir / "messages").iterdir())
+    world = [
+        summarise(result.path, outcome)
+        for result in parse_files(files, received_on=received_on)
+        for outcome in result.outcomes
+    ]
+    console.print(f"\n[bold]A generated day[/bold] ({truth['flights']} flights, seed {seed}) in {world_dir}:")
+    console.print(_totals(world))
+    failed = sum(1 for s in world if s.error)
+    read = {
+        "PNRGOV messages": sum(1 for s in world if s.kind in ("PNRGOV", "PNRGOV_XML")),
+        "PAXLST messages": sum(1 for s in world if s.kind == "PAXLST"),
+        "broken messages": failed,
+        "traveller occurrences": sum(s.counts.travellers for s in world),
+    }
+    expected = {
+        "PNRGOV messages": truth["pnrgov_messages"],
+        "PAXLST messages": truth["paxlst_messages"],
+        "broken messages": truth["broken_messages"],
+        "traveller occurrences": truth["traveller_occurrences"],
+    }
+    agree = read == expected
+    for name, value in read.items():
+        mark = "[green]=[/green]" if value == expected[name] else "[red]≠[/red]"
+        console.print(f"  {name}: read {value} {mark} ground truth {expected[name]}")
     console.print(
-        f"\nGenerated files are in [bold]{settings.data_dir / 'demo'}[/bold]; "
-        "read any message with [bold]uv run openpiu parse FILE --json[/bold]."
+        f"\nGenerated files are in [bold]{demo_dir}[/bold]; read any message with "
+        "[bold]uv run openpiu parse FILE --json[/bold], make a bigger world with "
+        "[bold]uv run openpiu generate --scale 0.05 --out DIR[/bold]."
     )
-    return EXIT_FAILED if any(s.error for s in summaries) else EXIT_OK
+    return EXIT_OK if agree and not any(s.error for s in summaries) else EXIT_FAILED
 
 
 def _short(path: str, samples_dir: Path) -> str:
