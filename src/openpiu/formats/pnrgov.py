@@ -906,9 +906,13 @@ class _Parser:
         t = self.t
         if t is None:
             return
-        number = seg.get(0, 1)
-        if number:
-            t.ffs.append(FrequentFlyer(seg.get(0, 0) or None, number, seg.get(0, 4) or None, t.ref))
+        for el in seg.elements:  # one element per programme: `FTI+LH:123+UA:456`
+            n = len(el)
+            number = el[1].strip() if n > 1 else ""
+            if number and not any(f.number == number for f in t.ffs):
+                carrier = el[0].strip() or None
+                tier = (el[4].strip() or None) if n > 4 else None
+                t.ffs.append(FrequentFlyer(carrier, number, tier, t.ref))
 
     def g2_ift(self, seg: EdifactSegment) -> None:
         t = self.t
@@ -1572,6 +1576,13 @@ def _freeze_ticket(tk: _Ticket, pay: Callable[[_Pay], Payment]) -> Ticket:
 
 
 def _freeze_segment(s: _Seg) -> Segment:
+    # A seat given only in a check-in's SSD is a seat of the segment too (as PNRGOV XML reads it).
+    held = {(seat.number, seat.traveller_ref) for seat in s.seats}
+    seats = [*s.seats]
+    for c in s.check_ins:
+        if c.seat and (c.seat, c.ref) not in held:
+            held.add((c.seat, c.ref))
+            seats.append(Seat(c.seat, c.cabin, c.ref, "SSD"))
     return Segment(
         flight=s.flight,
         booking_class=s.booking_class,
@@ -1581,7 +1592,7 @@ def _freeze_segment(s: _Seg) -> Segment:
         open=s.open,
         locators=tuple(s.locators),
         services=tuple(s.services),
-        seats=tuple(s.seats),
+        seats=tuple(seats),
         check_ins=tuple(
             CheckIn(
                 traveller_ref=c.ref,

@@ -10,9 +10,12 @@ Written so that a reader recovers what the model holds. Where the model has no s
 wire detail, the writer picks the commonest real-world form (SSR status `HK`, quantity 1).
 Mapping choices a parser should mirror:
 
+* The TIF infant flag (`:1`) is set on an adult that is `accompanied_by_infant` or that an
+  infant of the booking names in `infant_of` (the reader links infants to flagged adults).
 * Gr.2 SSRs carry `+::<ref>` only when the item's traveller reference differs from the TIF's.
 * Traveller contacts: e-mail `SSR CTCE` (telex form: `//` for `@`, `..` for `_`), mobile
-  `SSR CTCM`, phone `SSR CTCH`, fax `SSR CTCF`; other kinds and `source="IFT"` as `IFT+4:28`.
+  `SSR CTCM`, phone `SSR CTCH`, fax `SSR CTCF`; other kinds and `source="IFT"` as `IFT+4:28`
+  holding the CTC item (`CTCP 441234567`, `CTCE A//B.COM`) so a reader finds the contact in it.
   A contact whose `source` is `SSR XXXX` is written with that code.
 * Addresses with purpose `R`/`D`/`residence`/`destination` (or source `DOCA`) are `SSR DOCA`;
   others are `ADD`.
@@ -483,7 +486,7 @@ class _PnrWriter:
         for remark in booking.remarks:
             self.ift(remark)
         for contact in ift_contacts:
-            add("IFT", ("4", "28"), contact.value)
+            add("IFT", ("4", "28"), _ift_contact_text(contact))
         if booking.cancelled:
             add("ORG")
         elif booking.office is not None:
@@ -495,8 +498,9 @@ class _PnrWriter:
         if booking.group_name:
             add("TIF", (booking.group_name, "G"))
         loose = _loose_payments(booking)
+        with_infant = {t.infant_of for t in booking.travellers if t.infant_of}
         for index, traveller in enumerate(booking.travellers):
-            self.traveller(traveller, loose.get(index, ()))
+            self.traveller(traveller, loose.get(index, ()), traveller.ref in with_infant)
         for segment in booking.segments:
             if segment.flight is not None or segment.non_air_kind is None:
                 self.segment(segment)
@@ -511,14 +515,22 @@ class _PnrWriter:
 
     # --- Gr.2 to Gr.4 ---
 
-    def traveller(self, traveller: Traveller, loose_payments: Sequence[Payment]) -> None:
+    def traveller(
+        self, traveller: Traveller, loose_payments: Sequence[Payment], has_infant: bool = False
+    ) -> None:
+        """Gr.2; `has_infant`: an infant of the booking names this traveller in `infant_of`."""
         add = self.buf.add
         given = " ".join([p for p in (traveller.given_names, traveller.title) if p]) or None
         ref = traveller.ref
         add(
             "TIF",
             traveller.surname,
-            (given, _TYPE_CODES[traveller.type], ref, "1" if traveller.accompanied_by_infant else None),
+            (
+                given,
+                _TYPE_CODES[traveller.type],
+                ref,
+                "1" if traveller.accompanied_by_infant or has_infant else None,
+            ),
         )
         if traveller.frequent_flyers:
             add("FTI", *[(ff.carrier, ff.number, None, None, ff.tier) for ff in traveller.frequent_flyers])
@@ -550,7 +562,7 @@ class _PnrWriter:
         for item in osi:
             self.osi(item)
         for contact in ift_contacts:
-            self.buf.add("IFT", ("4", "28"), contact.value)
+            self.buf.add("IFT", ("4", "28"), _ift_contact_text(contact))
         for address in plain:
             self.add_address(address)
         for ticket in traveller.tickets:
@@ -732,6 +744,23 @@ def _is_ift_contact(contact: Contact) -> bool:
     if contact.source == "IFT":
         return True
     return contact.kind not in _CONTACT_SSR and not _SSR_SOURCE.match(contact.source or "")
+
+
+_IFT_CONTACT_LETTERS = {
+    ContactKind.EMAIL: "E",
+    ContactKind.MOBILE: "M",
+    ContactKind.PHONE: "P",
+    ContactKind.FAX: "F",
+}
+
+
+def _ift_contact_text(contact: Contact) -> str:
+    """`CTCP 441234567`: the CTC item a reader finds a contact in; the bare value for other kinds."""
+    letter = _IFT_CONTACT_LETTERS.get(contact.kind)
+    if letter is None:
+        return contact.value
+    value = _telex_email(contact.value) if contact.kind is ContactKind.EMAIL else contact.value
+    return f"CTC{letter} {value}"
 
 
 def _loose_payments(booking: Booking) -> dict[int, list[Payment]]:

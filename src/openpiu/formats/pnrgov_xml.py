@@ -1185,8 +1185,9 @@ def _write_booking(pnrs: Element, booking: Booking) -> None:
             Amount=bag.amount.amount if bag.amount else None,
             CurrencyCode=bag.amount.currency if bag.amount else None,
         )
+    with_infant = {t.infant_of for t in booking.travellers if t.infant_of}
     for traveller in booking.travellers:
-        _write_passenger(pnr, traveller)
+        _write_passenger(pnr, traveller, traveller.ref in with_infant)
     for item in booking.services:
         _write_service(pnr, item)
     for segment in booking.segments:
@@ -1229,12 +1230,13 @@ def _write_address(parent: Element, address: Address, rph: str | None = None) ->
             _sub(info, name, value)
 
 
-def _write_passenger(pnr: Element, t: Traveller) -> None:
+def _write_passenger(pnr: Element, t: Traveller, has_infant: bool = False) -> None:
+    """`has_infant`: an infant of the booking names this traveller in `infant_of`."""
     pax = _sub(
         pnr,
         "Passenger",
         RPH=t.ref,
-        AccompaniedByInfantInd=t.accompanied_by_infant,
+        AccompaniedByInfantInd=t.accompanied_by_infant or has_infant,
         PassengerTypeCode=_WRITE_TYPES[t.type],
         BirthDate=t.date_of_birth.isoformat() if t.date_of_birth else None,
         Gender=t.gender.value if t.gender else None,

@@ -203,6 +203,14 @@ class WorldBuilder:
         types = [_traveller_type(p.date_of_birth, flight.departure_local.date()) for p in persons]
         if types and types[0] is not TravellerType.ADULT:
             types[0] = TravellerType.ADULT  # someone of age holds the booking
+        # One infant per adult lap: further infants get a seat of their own, as children do.
+        adults = types.count(TravellerType.ADULT)
+        for i, kind in enumerate(types):
+            if kind is TravellerType.INFANT:
+                if adults:
+                    adults -= 1
+                else:
+                    types[i] = TravellerType.CHILD
         party = Party(
             locator=self._locator(),
             flights=[flight],
@@ -381,6 +389,22 @@ class WorldBuilder:
         out.sort(key=lambda d: (d.at, d.flight.designator, d.push))
         return out
 
+    def records(self) -> Iterator[tuple[_Delivery, PnrPush | PassengerList]]:
+        """Each delivery's record as built, before any writer or quirk: for round-trip tests.
+
+        Call after `build()`, instead of `write()`: it draws from the same random source, so a world
+        that yields its records and is then written differs from one written straight away.
+        """
+        for delivery in self.deliveries():
+            if delivery.push == 3:
+                plist, _ids = self._passenger_list(delivery.flight, delivery.at)
+                if plist.persons:
+                    yield delivery, plist
+                continue
+            push, _occurrences = self._push(delivery)
+            if push is not None:
+                yield delivery, push
+
     def write(self, folder: Path, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         """Write messages, watchlists and truth under `folder`; return the summary."""
         messages = folder / "messages"
@@ -509,8 +533,10 @@ class WorldBuilder:
             if party.appears > push_index:
                 continue
             cancelled = party.cancelled_at is not None and party.cancelled_at <= push_index
-            if cancelled and party.cancelled_at is not None and party.cancelled_at < push_index:
-                continue  # gone before this push: not on the flight any more
+            if cancelled and (not update or party.cancelled_at != push_index):
+                # A full push lists only the bookings on the flight; an update announces a
+                # cancellation once, as a booking with an empty ORG.
+                continue
             if update and not (cancelled or party.appears == push_index):
                 continue  # an update carries only what changed
             booking = self._booking(party, flight, push_index, cancelled)
@@ -561,10 +587,9 @@ class WorldBuilder:
         address = lead.address
         if "address" in party.shared:
             address = dataclasses.replace(address, street=party.shared["address"])
-        adults = [i for i, t in enumerate(party.types) if t is TravellerType.ADULT]
+        laps = _infant_laps(party.types)
         for i, ((_person, identity), kind) in enumerate(zip(party.members, party.types, strict=True)):
-            infant_of = str(adults[0] + 1) if kind is TravellerType.INFANT and adults else None
-            travellers.append(self._traveller(party, i, identity, kind, infant_of=infant_of))
+            travellers.append(self._traveller(party, i, identity, kind, infant_of=laps.get(i)))
         for _ in range(party.placeholders):
             travellers.append(
                 Traveller(surname="TBA", given_names="TBA", ref=str(len(travellers) + 1), placeholder=True)
@@ -924,6 +949,12 @@ def _flight_key_tuple_of(push: PnrPush) -> tuple[str, str, date]:
     assert flight is not None
     assert flight.departure is not None
     return (flight.carrier, flight.number, flight.departure.local.date())
+
+
+def _infant_laps(types: list[TravellerType]) -> dict[int, str]:
+    """Each infant on the lap of its own adult: infant index -> the adult's traveller reference."""
+    adults = iter(i for i, t in enumerate(types) if t is TravellerType.ADULT)
+    return {i: str(next(adults) + 1) for i, t in enumerate(types) if t is TravellerType.INFANT}
 
 
 def _party_size(rng: random.Random) -> int:
