@@ -147,3 +147,25 @@ def test_parameters_are_checked() -> None:
         world_params(versions="9.9")
     with pytest.raises(ValueError, match="days"):
         world_params(days=0)
+
+
+def test_bookings_show_what_real_traffic_has(world: Path, parsed: dict[str, list[object]]) -> None:
+    pushes = [o for outcomes in parsed.values() for o in outcomes if isinstance(o, PnrPush)]
+    bookings = [b for p in pushes for b in p.bookings]
+    travellers = [t for b in bookings for t in b.travellers]
+    assert {t.type.value for t in travellers} == {"adult", "child", "infant"}
+    assert any(t.placeholder for t in travellers)
+    assert all(t.infant_of for t in travellers if t.type.value == "infant")
+    assert {p.form for b in bookings for t in b.travellers for k in t.tickets for p in k.payments} | {
+        p.form for b in bookings for p in b.payments
+    } >= {"CC", "INV"}
+    assert {p.function for p in pushes} == {"22", "141"}
+    assert any(b.cancelled for b in bookings)
+    assert any(s.check_ins for b in bookings for s in b.segments)
+    assert any(len(b.segments) > 1 for b in bookings)
+    # The same booking grows or shrinks between pushes: travellers join or cancel.
+    sizes: dict[str, set[int]] = {}
+    for b in bookings:
+        if not b.cancelled and b.locator:
+            sizes.setdefault(b.locator, set()).add(len(b.travellers))
+    assert any(len(s) > 1 for s in sizes.values())

@@ -100,6 +100,17 @@ class Party:
     group_name: str | None = None
     placeholders: int = 0  # TBA names in a group booking
     return_after: timedelta | None = None  # a return segment on the same booking
+    joins: dict[int, int] = field(default_factory=dict)  # member -> the push that first lists them
+    leaves: dict[int, int] = field(default_factory=dict)  # member -> the push that no longer does
+
+    def present(self, member: int, push: int) -> bool:
+        """Whether the member is on the booking at that push (travellers join and cancel too)."""
+        return self.joins.get(member, 0) <= push < self.leaves.get(member, 99)
+
+    def person_at(self, reference: str | None) -> str | None:
+        """The real person behind a traveller reference (None for a TBA placeholder)."""
+        index = int(reference) - 1 if reference and reference.isdigit() else -1
+        return self.members[index][0].person_id if 0 <= index < len(self.members) else None
 
 
 @dataclass(slots=True)
@@ -224,6 +235,13 @@ class WorldBuilder:
         if rng.random() < 0.04:
             party.cancelled_at = rng.choice([c for c in (1, 2) if c > party.appears] or [2])
         party.no_shows = frozenset(i for i in range(len(persons)) if rng.random() < 0.03)
+        if len(persons) >= 3 and TravellerType.INFANT not in types and rng.random() < 0.08:
+            # Between pushes a traveller is added to the booking, or cancels while the others fly.
+            member = rng.randrange(1, len(persons))
+            if rng.random() < 0.5:
+                party.joins[member] = rng.choice((1, 2))
+            else:
+                party.leaves[member] = rng.choice((1, 2))
         if len(persons) >= 7 and rng.random() < 0.5:
             party.group_name = f"{persons[0].surname.split()[0]} GROUP"
             party.placeholders = rng.randint(1, 3)
@@ -526,7 +544,8 @@ class WorldBuilder:
         flight = delivery.flight
         push_index = delivery.push
         parties = self.by_flight.get(_operating_key(flight), [])
-        update = push_index == 1 and self.rng.random() < 0.5
+        # At T-24h about half the flights' carriers send only what changed (an update push).
+        update = push_index == 1 and zlib.crc32(flight.designator.encode()) % 2 == 0
         bookings: list[Booking] = []
         occurrences: list[dict[str, Any]] = []
         for party in parties:
@@ -537,16 +556,20 @@ class WorldBuilder:
                 # A full push lists only the bookings on the flight; an update announces a
                 # cancellation once, as a booking with an empty ORG.
                 continue
-            if update and not (cancelled or party.appears == push_index):
+            changed = (
+                cancelled
+                or party.appears == push_index
+                or push_index in party.joins.values()
+                or push_index in party.leaves.values()
+            )
+            if update and not changed:
                 continue  # an update carries only what changed
             booking = self._booking(party, flight, push_index, cancelled)
             bookings.append(booking)
-            for traveller, (person, _identity) in zip(
-                booking.travellers, _with_placeholders(party), strict=True
-            ):
-                occurrences.append(
-                    {"locator": party.locator, "reference": traveller.ref, "person_id": person}
-                )
+            occurrences.extend(
+                {"locator": party.locator, "reference": t.ref, "person_id": party.person_at(t.ref)}
+                for t in booking.travellers
+            )
         if not bookings and update:
             return None, []
         version = self._version(flight)
@@ -589,11 +612,11 @@ class WorldBuilder:
             address = dataclasses.replace(address, street=party.shared["address"])
         laps = _infant_laps(party.types)
         for i, ((_person, identity), kind) in enumerate(zip(party.members, party.types, strict=True)):
-            travellers.append(self._traveller(party, i, identity, kind, infant_of=laps.get(i)))
-        for _ in range(party.placeholders):
-            travellers.append(
-                Traveller(surname="TBA", given_names="TBA", ref=str(len(travellers) + 1), placeholder=True)
-            )
+            if party.present(i, push_index):
+                travellers.append(self._traveller(party, i, identity, kind, infant_of=laps.get(i)))
+        for extra in range(party.placeholders):
+            ref = str(len(party.members) + extra + 1)
+            travellers.append(Traveller(surname="TBA", given_names="TBA", ref=ref, placeholder=True))
         pushed_key = _operating_key(pushed)
         segments = [
             self._segment(party, f, closure and _operating_key(f) == pushed_key, travellers)
@@ -681,7 +704,8 @@ class WorldBuilder:
             rng = random.Random(f"{party.locator}{flight.designator}")
             row = rng.randint(3, 40)
             for i, traveller in enumerate(travellers):
-                if traveller.placeholder or i in party.no_shows:
+                member = int(traveller.ref or "0") - 1
+                if traveller.placeholder or member in party.no_shows:
                     continue
                 seat = f"{row:02d}{'ABCDEF'[i % 6]}"
                 seats.append(Seat(seat, cabin="Y", traveller_ref=traveller.ref, source="SSD"))
@@ -724,6 +748,10 @@ class WorldBuilder:
         )
 
     def _payment(self, party: Party, lead: Person) -> Payment:
+        if party.office.agent_type == "T" and zlib.crc32(party.locator.encode()) % 10 < 3:
+            # Travel agencies often bill the customer and settle with the airline by invoice.
+            amount = Money(amount=_price(party.locator), currency="EUR")
+            return Payment(form="INV", amount=amount, traveller_ref="1")
         card = party.shared.get("card", lead.card_number)
         if card is None:
             return Payment(form="CA", traveller_ref="1")
@@ -745,6 +773,8 @@ class WorldBuilder:
             if party is None or party.sensitive is None:
                 continue
             member, code, _text, reason = party.sensitive
+            if not any(t.ref == str(member + 1) for t in booking.travellers):
+                continue  # that traveller is not on the booking in this push
             items.append(
                 {"locator": party.locator, "reference": str(member + 1), "code": code, "reason": reason}
             )
@@ -757,7 +787,7 @@ class WorldBuilder:
             if party.cancelled_at is not None:
                 continue
             for i, (person, identity) in enumerate(party.members):
-                if i in party.no_shows:
+                if i in party.no_shows or not party.present(i, 2):
                     continue
                 document = identity.documents[0]
                 persons.append(
@@ -884,11 +914,6 @@ def generate(
 
 def identity_is_placeholder(person: Person) -> bool:
     return person.surname == "TBA"
-
-
-def _with_placeholders(party: Party) -> list[tuple[str | None, None]]:
-    """The real person behind each traveller of the booking, in order (None for TBA names)."""
-    return [(p.person_id, None) for p, _ in party.members] + [(None, None)] * party.placeholders
 
 
 def _utc(local: datetime, airport: str) -> datetime:
