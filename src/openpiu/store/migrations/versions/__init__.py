@@ -1,0 +1,1 @@
+"""Migration revisions, oldest first: each file is one revision, frozen once released."""

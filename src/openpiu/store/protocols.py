@@ -1,0 +1,320 @@
+"""The storage contract: narrow protocols, the records they return, and their errors.
+
+Each protocol is what one part of the system needs and nothing more: the pipeline's inbox needs
+:class:`Inbox`, reconciliation needs :class:`Bookings`, every use case appends to :class:`Audit`.
+:class:`Store` composes them for the one SQL implementation (``openpiu.store.sql``); the contract
+tests in ``tests/store`` hold every implementation to the same behaviour.
+
+Everything returned is a frozen record; instants are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from openpiu.model import Booking, Flight, PnrPush, Traveller
+
+__all__ = [
+    "TRANSITIONS",
+    "Audit",
+    "AuditCheck",
+    "AuditEvent",
+    "BookingCounts",
+    "BookingVersion",
+    "Bookings",
+    "Inbox",
+    "InboxMessage",
+    "InvalidTransition",
+    "MessageCounts",
+    "MessageState",
+    "NotFound",
+    "PushResult",
+    "Receipt",
+    "StateChange",
+    "Store",
+    "StoreError",
+    "StoredBooking",
+    "StoredFlight",
+    "StoredTraveller",
+    "UnstorablePush",
+]
+
+
+class StoreError(Exception):
+    """Base of the store's errors. Messages name ids and codes, never personal data."""
+
+
+class NotFound(StoreError):
+    """The message, booking or event asked for does not exist."""
+
+
+class InvalidTransition(StoreError):
+    """A message cannot move from its state to the one asked for."""
+
+
+class UnstorablePush(StoreError):
+    """A push cannot become booking versions (no flight, or no departure date); quarantine it."""
+
+
+class MessageState(StrEnum):
+    """Where a received message is in the pipeline."""
+
+    RECEIVED = "received"
+    PARSED = "parsed"
+    STORED = "stored"
+    SCREENED = "screened"
+    QUARANTINED = "quarantined"
+
+
+#: Allowed moves. A quarantined message can be retried (back to received); screened is final.
+TRANSITIONS: Mapping[MessageState, frozenset[MessageState]] = {
+    MessageState.RECEIVED: frozenset({MessageState.PARSED, MessageState.QUARANTINED}),
+    MessageState.PARSED: frozenset({MessageState.STORED, MessageState.QUARANTINED}),
+    MessageState.STORED: frozenset({MessageState.SCREENED, MessageState.QUARANTINED}),
+    MessageState.SCREENED: frozenset(),
+    MessageState.QUARANTINED: frozenset({MessageState.RECEIVED}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What :meth:`Inbox.receive` did: a new message, or one more delivery of a known one."""
+
+    message_id: int
+    content_hash: str
+    duplicate: bool
+    deliveries: int
+    state: MessageState
+
+
+@dataclass(frozen=True, slots=True)
+class InboxMessage:
+    """A received message's envelope (the raw bytes are read separately with :meth:`Inbox.raw`)."""
+
+    id: int
+    content_hash: str
+    sender: str
+    channel: str
+    size: int
+    received_at: datetime
+    last_received_at: datetime
+    deliveries: int
+    state: MessageState
+    reason: str | None
+    state_changed_at: datetime
+    flight_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    state: MessageState
+    reason: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCounts:
+    """Messages by state; ``duplicates`` counts re-deliveries recognised and not stored again."""
+
+    by_state: Mapping[MessageState, int]
+    duplicates: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """What :meth:`Bookings.store_push` stored (or found already stored, when storing is repeated)."""
+
+    message_id: int
+    flight_id: int
+    flight_date: date
+    versions: int
+    new_bookings: int
+    cancelled: int
+    already_stored: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFlight:
+    """A flight's current state: its latest schedule and how often it was pushed."""
+
+    id: int
+    flight_date: date
+    flight: Flight
+    push_count: int
+    first_message_id: int
+    last_message_id: int
+    last_pushed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBooking:
+    """A booking on a flight in its current version."""
+
+    id: int
+    flight_id: int
+    flight_date: date
+    locator: str | None
+    version: int
+    version_id: int
+    versions: int
+    cancelled: bool
+    message_id: int
+    part: int | None
+    booking: Booking
+
+
+@dataclass(frozen=True, slots=True)
+class BookingVersion:
+    """One version of a booking, with the message and part (and position in it) it came from."""
+
+    id: int
+    booking_id: int
+    version: int
+    message_id: int
+    part: int | None
+    position: int
+    function: str | None
+    cancelled: bool
+    pushed_at: datetime
+    stored_at: datetime
+    booking: Booking
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTraveller:
+    """A traveller of one booking version."""
+
+    id: int
+    version_id: int
+    booking_id: int
+    flight_date: date
+    position: int
+    traveller: Traveller
+
+
+@dataclass(frozen=True, slots=True)
+class BookingCounts:
+    flights: int
+    bookings: int
+    booking_versions: int
+    travellers: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """Who did what to what, why and when; chained to the event before by ``prev_hash``."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    reason: str | None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    prev_hash: str = ""
+    hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditCheck:
+    """The result of :meth:`Audit.verify`: whether the chain holds, and where it breaks if not."""
+
+    ok: bool
+    events: int
+    broken_at: int | None = None
+    problem: str | None = None
+
+
+class Inbox(Protocol):
+    """Every received message, durable before it is acknowledged, and where it is in the pipeline."""
+
+    def receive(self, raw: bytes, *, sender: str, channel: str) -> Receipt:
+        """Keep ``raw`` (or count one more delivery when the same bytes were received before)."""
+        ...
+
+    def message(self, message_id: int) -> InboxMessage | None: ...
+
+    def raw(self, message_id: int) -> bytes | None: ...
+
+    def messages(self, state: MessageState, *, after: int = 0, limit: int = 100) -> list[InboxMessage]:
+        """Messages in ``state`` with an id above ``after``, oldest first (page with the last id)."""
+        ...
+
+    def history(self, message_id: int) -> list[StateChange]:
+        """Every state the message was in, oldest first."""
+        ...
+
+    def advance(self, message_id: int, state: MessageState, *, reason: str | None = None) -> InboxMessage:
+        """Move the message to ``state`` (see :data:`TRANSITIONS`); quarantine needs a ``reason``.
+
+        Moving a message to the state it is in already does nothing, so a repeated step is harmless.
+        """
+        ...
+
+    def message_counts(self) -> MessageCounts: ...
+
+
+class Bookings(Protocol):
+    """Flights and bookings as pushed: every version kept, the current state of each at hand."""
+
+    def store_push(self, message_id: int, push: PnrPush) -> PushResult:
+        """Add a version of each booking in ``push`` (from inbox message ``message_id``).
+
+        Storing the same message again changes nothing. A version older than the current one (by the
+        push's preparation time) is kept but does not become current.
+        """
+        ...
+
+    def find_flights(
+        self, *, flight_date: date, carrier: str | None = None, number: str | None = None
+    ) -> list[StoredFlight]: ...
+
+    def current_bookings(self, flight_id: int, *, include_cancelled: bool = True) -> list[StoredBooking]: ...
+
+    def booking(self, booking_id: int) -> StoredBooking | None: ...
+
+    def bookings_by_locator(self, locator: str) -> list[StoredBooking]: ...
+
+    def versions(self, booking_id: int) -> list[BookingVersion]:
+        """Every version of the booking, oldest first."""
+        ...
+
+    def travellers_named(self, surname: str, *, current_only: bool = True) -> list[StoredTraveller]:
+        """Travellers whose surname is ``surname`` (case-insensitive, exact)."""
+        ...
+
+    def booking_counts(self) -> BookingCounts: ...
+
+
+class Audit(Protocol):
+    """An append-only, hash-chained log of who did what, why and when."""
+
+    def record(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        reason: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditEvent: ...
+
+    def events(self, *, after: int = 0, limit: int = 100) -> list[AuditEvent]: ...
+
+    def verify(self) -> AuditCheck:
+        """Recompute every hash and link; report the first event where the chain breaks."""
+        ...
+
+
+class Store(Inbox, Bookings, Audit, Protocol):
+    """All of the storage contract, as one object."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,254 @@
+"""The SQL schema (SQLAlchemy Core tables), shared by the queries and checked against the migrations.
+
+Designed for the lifecycle jobs to come:
+
+- **Deletion by age** is a range delete: every row about a flight carries its ``flight_date`` (the local
+  departure date at the origin), indexed, so "everything before D" is ``WHERE flight_date < D`` on each
+  table, children first; messages also carry ``received_at`` for what never became a flight.
+- **Masking** replaces identifying data in place: traveller and booking identities (names, dates of birth,
+  documents, contacts, addresses, payments, frequent flyer, remarks) live in ``traveller_identities`` and
+  ``booking_identities``, one row per traveller or booking version, keyed by its id, with a ``masked_at``
+  mark; the raw bytes of each message live in ``message_bodies`` so they can be rewritten too. The public
+  rows (itinerary, booking times, traveller type) are never touched by masking.
+- **Provenance:** every booking version names its message, the message part and its position in it.
+
+Typed columns hold what is queried (locator, flight, dates, surnames for search); a JSON column holds the
+full record part (see :mod:`openpiu.store.codec`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "GENESIS_HASH",
+    "UtcDateTime",
+    "audit_events",
+    "booking_identities",
+    "booking_versions",
+    "bookings",
+    "flights",
+    "message_bodies",
+    "message_states",
+    "messages",
+    "metadata",
+    "traveller_identities",
+    "travellers",
+]
+
+#: The ``prev_hash`` of the first audit event.
+GENESIS_HASH = "0" * 64
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """An instant: aware UTC in and out; naive values are refused (SQLite stores naive UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a naive datetime cannot be stored as an instant: {value.isoformat()}")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: Integer keys: 64-bit on PostgreSQL; SQLite autoincrements only an exact INTEGER PRIMARY KEY.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+#: JSON documents: JSONB on PostgreSQL (compact, indexable), JSON text on SQLite.
+Document = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+def _id() -> sa.Column[Any]:
+    return sa.Column("id", Id, primary_key=True, autoincrement=True)
+
+
+# --- inbox ---------------------------------------------------------------------------------------
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    _id(),
+    sa.Column("content_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex of the raw bytes
+    sa.Column("sender", sa.Text, nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("last_received_at", UtcDateTime, nullable=False),
+    sa.Column("deliveries", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("reason", sa.Text),
+    sa.Column("state_changed_at", UtcDateTime, nullable=False),
+    sa.Column("flight_date", sa.Date, index=True),  # known once stored
+)
+
+message_bodies = sa.Table(
+    "message_bodies",
+    metadata,
+    sa.Column(
+        "message_id",
+        Id,
+        sa.ForeignKey("messages.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("masked_at", UtcDateTime),
+)
+
+message_states = sa.Table(
+    "message_states",
+    metadata,
+    _id(),
+    sa.Column("message_id", Id, sa.ForeignKey("messages.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+# --- flights and bookings ------------------------------------------------------------------------
+
+flights = sa.Table(
+    "flights",
+    metadata,
+    _id(),
+    sa.Column("carrier", sa.Text, nullable=False),
+    sa.Column("number", sa.Text, nullable=False),
+    sa.Column("origin", sa.Text, nullable=False),  # "" when the push did not say
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("destination", sa.Text),
+    sa.Column("departure_utc", UtcDateTime),
+    sa.Column("record", Document, nullable=False),
+    sa.Column("push_count", sa.Integer, nullable=False),
+    sa.Column("first_message_id", Id, sa.ForeignKey("messages.id"), nullable=False),
+    sa.Column("last_message_id", Id, sa.ForeignKey("messages.id"), nullable=False),
+    sa.Column("last_pushed_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("carrier", "number", "flight_date", "origin"),
+)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    _id(),
+    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), nullable=False),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    # The locator, or for a booking without one a key unique to its message and position.
+    sa.Column("booking_key", sa.Text, nullable=False),
+    sa.Column("locator", sa.Text, index=True),
+    sa.Column("current_version_id", Id),  # no foreign key: versions point here already
+    sa.Column("current_pushed_at", UtcDateTime),
+    sa.Column("version_count", sa.Integer, nullable=False),
+    sa.Column("cancelled", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("flight_id", "booking_key"),
+)
+
+booking_versions = sa.Table(
+    "booking_versions",
+    metadata,
+    _id(),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), nullable=False),
+    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), nullable=False),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("message_id", Id, sa.ForeignKey("messages.id"), nullable=False),
+    sa.Column("part", sa.Integer),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("function", sa.Text),
+    sa.Column("cancelled", sa.Boolean, nullable=False),
+    sa.Column("locator", sa.Text),
+    sa.Column("pushed_at", UtcDateTime, nullable=False),
+    sa.Column("stored_at", UtcDateTime, nullable=False),
+    sa.Column("record", Document, nullable=False),  # the booking without its identifying fields
+    sa.UniqueConstraint("booking_id", "version"),
+    sa.UniqueConstraint("message_id", "position"),  # storing a message twice adds nothing
+)
+
+booking_identities = sa.Table(
+    "booking_identities",
+    metadata,
+    sa.Column(
+        "version_id",
+        Id,
+        sa.ForeignKey("booking_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("record", Document, nullable=False),  # group name, contacts, addresses, payments, remarks ...
+    sa.Column("masked_at", UtcDateTime),
+)
+
+travellers = sa.Table(
+    "travellers",
+    metadata,
+    _id(),
+    sa.Column(
+        "version_id", Id, sa.ForeignKey("booking_versions.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("ref", sa.Text),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("record", Document, nullable=False),  # the traveller without identifying fields
+    sa.UniqueConstraint("version_id", "position"),
+)
+
+traveller_identities = sa.Table(
+    "traveller_identities",
+    metadata,
+    sa.Column(
+        "traveller_id",
+        Id,
+        sa.ForeignKey("travellers.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("surname", sa.Text),
+    sa.Column("given_names", sa.Text),
+    sa.Column("surname_key", sa.Text, index=True),  # upper-cased surname, for search
+    sa.Column("date_of_birth", sa.Text),  # YYYY[-MM[-DD]]
+    sa.Column("record", Document, nullable=False),  # names, documents, contacts, addresses, tickets ...
+    sa.Column("masked_at", UtcDateTime),
+)
+
+# --- audit ---------------------------------------------------------------------------------------
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("seq", Id, primary_key=True, autoincrement=False),  # chosen by the writer: 1, 2, 3 ...
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("details", Document, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False, unique=True),  # a fork is a constraint violation
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+)

@@ -1,0 +1,556 @@
+"""The storage contract, run on every backend: SQLite always, PostgreSQL when reachable (mandatory in CI).
+
+PostgreSQL: ``OPENPIU_TEST_POSTGRES_URL`` or ``postgresql+psycopg://postgres@127.0.0.1:5432/test``. Each test
+gets a schema of its own (via ``search_path``), dropped afterwards; SQLite gets a file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from conftest import require
+from openpiu.clock import FixedClock
+from openpiu.model import PnrPush
+from openpiu.store import (
+    InvalidTransition,
+    MessageState,
+    NotFound,
+    Store,
+    StoreError,
+    UnstorablePush,
+    create_engine,
+    open_store,
+    upgrade,
+)
+from openpiu.store.schema import metadata
+from openpiu.synth.corpus import demo_push
+
+POSTGRES_URL = (
+    os.environ.get("OPENPIU_TEST_POSTGRES_URL", "").strip()
+    or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+START = datetime(2025, 2, 1, 9, 30, tzinfo=UTC)
+
+
+@functools.cache
+def postgres_available() -> bool:
+    engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store')}/data/openpiu.db"
+        return
+    require(
+        "PostgreSQL",
+        postgres_available(),
+        "start PostgreSQL on 127.0.0.1:5432 or set OPENPIU_TEST_POSTGRES_URL",
+    )
+    schema = f"openpiu_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        scoped = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def store(url: str, clock: FixedClock) -> Iterator[Store]:
+    upgrade(url)
+    opened = open_store(url, clock=clock)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def engine(url: str) -> Iterator[sa.Engine]:
+    """A second way into the same database, to look at (and tamper with) the rows directly."""
+    made = create_engine(url)
+    yield made
+    made.dispose()
+
+
+@functools.cache
+def full_push() -> PnrPush:
+    return demo_push(seed=7, bookings=30)
+
+
+def update_of(push: PnrPush) -> PnrPush:
+    """An update push a day later: booking 2 changed (one traveller left), booking 3 cancelled, one new."""
+    first, second = push.bookings[1], push.bookings[2]
+    changed = dataclasses.replace(
+        first,
+        travellers=first.travellers[:1],
+        last_changed_at=(first.last_changed_at or START) + timedelta(hours=1),
+    )
+    cancelled = dataclasses.replace(second, cancelled=True)
+    newcomer = dataclasses.replace(demo_push(seed=8, bookings=1).bookings[0], locator="NEWBK1")
+    assert push.header.prepared_at is not None
+    header = dataclasses.replace(
+        push.header, message_ref="2", prepared_at=push.header.prepared_at + timedelta(days=1)
+    )
+    return dataclasses.replace(
+        push, header=header, function="141", bookings=(changed, cancelled, newcomer), declared_bookings=3
+    )
+
+
+def received(store: Store, push: PnrPush, tag: str) -> int:
+    """A message id for a push (its bytes stand in for the EDIFACT the pipeline would have received)."""
+    return store.receive(f"{tag}:{push.header.message_ref}".encode(), sender="1A", channel="test").message_id
+
+
+# --- migrations ----------------------------------------------------------------------------------
+
+
+def test_migrations_apply_from_empty_and_match_the_schema(url: str, clock: FixedClock) -> None:
+    with pytest.raises(StoreError, match="openpiu db upgrade"):
+        open_store(url, clock=clock)
+    upgrade(url)
+    upgrade(url)  # a second run finds nothing to do
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+            assert differences == []
+            tables = set(sa.inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+    assert {t.name for t in metadata.sorted_tables} <= tables
+    open_store(url, clock=clock).close()
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/nested/folder/openpiu.db"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 1000
+    finally:
+        engine.dispose()
+
+
+# --- inbox ---------------------------------------------------------------------------------------
+
+
+def test_identical_redeliveries_are_counted_not_stored_twice(store: Store, clock: FixedClock) -> None:
+    raw = b"UNA:+.? 'UNB+IATA:1+1A+PIU'"
+    first = store.receive(raw, sender="1A", channel="folder")
+    clock.advance(timedelta(minutes=5))
+    again = store.receive(raw, sender="1A", channel="http")
+    other = store.receive(raw + b"x", sender="1A", channel="folder")
+
+    assert first.content_hash == hashlib.sha256(raw).hexdigest()
+    assert not first.duplicate
+    assert first.deliveries == 1
+    assert again.duplicate
+    assert again.message_id == first.message_id
+    assert again.deliveries == 2
+    assert other.message_id != first.message_id
+    assert store.raw(first.message_id) == raw
+    message = store.message(first.message_id)
+    assert message is not None
+    assert (message.sender, message.channel, message.size) == ("1A", "folder", len(raw))
+    assert message.received_at == START
+    assert message.last_received_at == START + timedelta(minutes=5)
+    counts = store.message_counts()
+    assert counts.by_state[MessageState.RECEIVED] == 2
+    assert counts.duplicates == 1
+    assert counts.total == 2
+    assert store.message(999_999) is None
+    assert store.raw(999_999) is None
+
+
+def test_messages_move_through_the_states(store: Store, clock: FixedClock) -> None:
+    message_id = store.receive(b"one", sender="1A", channel="folder").message_id
+    for state in (MessageState.PARSED, MessageState.STORED, MessageState.SCREENED):
+        clock.advance(timedelta(seconds=1))
+        moved = store.advance(message_id, state)
+        assert moved.state is state
+        assert moved.state_changed_at == clock.now()
+    assert store.advance(message_id, MessageState.SCREENED).state is MessageState.SCREENED  # repeat: no-op
+    assert [c.state for c in store.history(message_id)] == [
+        MessageState.RECEIVED,
+        MessageState.PARSED,
+        MessageState.STORED,
+        MessageState.SCREENED,
+    ]
+    with pytest.raises(InvalidTransition, match="screened"):
+        store.advance(message_id, MessageState.QUARANTINED, reason="too late")
+    assert store.messages(MessageState.SCREENED)[0].id == message_id
+
+
+def test_quarantine_keeps_a_reason_and_can_be_retried(store: Store) -> None:
+    message_id = store.receive(b"broken", sender="1A", channel="folder").message_id
+    with pytest.raises(InvalidTransition):
+        store.advance(message_id, MessageState.STORED)  # parsing comes first
+    with pytest.raises(ValueError, match="reason"):
+        store.advance(message_id, MessageState.QUARANTINED)
+    reason = "segment 4 (TIF): expected a surname, found nothing"
+    quarantined = store.advance(message_id, MessageState.QUARANTINED, reason=reason)
+    assert quarantined.reason == reason
+    assert [m.id for m in store.messages(MessageState.QUARANTINED)] == [message_id]
+    assert store.history(message_id)[-1].reason == reason
+    retried = store.advance(message_id, MessageState.RECEIVED)
+    assert retried.reason is None
+    assert store.messages(MessageState.QUARANTINED) == []
+    with pytest.raises(NotFound):
+        store.advance(424242, MessageState.PARSED)
+
+
+def test_messages_are_listed_by_state_in_pages(store: Store) -> None:
+    ids = [store.receive(f"m{i}".encode(), sender="1A", channel="folder").message_id for i in range(5)]
+    store.advance(ids[2], MessageState.PARSED)
+    page = store.messages(MessageState.RECEIVED, limit=2)
+    assert [m.id for m in page] == [ids[0], ids[1]]
+    rest = store.messages(MessageState.RECEIVED, after=page[-1].id, limit=10)
+    assert [m.id for m in rest] == [ids[3], ids[4]]
+    assert [m.id for m in store.messages(MessageState.PARSED)] == [ids[2]]
+
+
+# --- bookings ------------------------------------------------------------------------------------
+
+
+def test_a_full_push_then_an_update(store: Store, clock: FixedClock) -> None:
+    push = full_push()
+    update = update_of(push)
+    first_id = received(store, push, "full")
+    stored = store.store_push(first_id, push)
+    assert stored.versions == stored.new_bookings == len(push.bookings)
+    assert not stored.already_stored
+
+    clock.advance(timedelta(days=1))
+    second_id = received(store, update, "update")
+    result = store.store_push(second_id, update)
+    assert (result.versions, result.new_bookings, result.cancelled) == (3, 1, 1)
+    assert result.flight_id == stored.flight_id
+
+    assert push.flight is not None
+    [flight] = store.find_flights(flight_date=stored.flight_date)
+    assert flight.flight == push.flight
+    assert (flight.push_count, flight.first_message_id, flight.last_message_id) == (2, first_id, second_id)
+
+    current = {b.locator: b for b in store.current_bookings(stored.flight_id)}
+    assert len(current) == len(push.bookings) + 1
+    changed, cancelled, newcomer = update.bookings
+    assert current[changed.locator].booking == changed
+    assert current[changed.locator].version == 2
+    assert current[changed.locator].message_id == second_id
+    assert current[cancelled.locator].cancelled
+    assert current["NEWBK1"].version == 1
+    assert current["NEWBK1"].booking == newcomer
+    untouched = push.bookings[5]
+    assert current[untouched.locator].booking == untouched
+    assert current[untouched.locator].message_id == first_id
+    open_only = store.current_bookings(stored.flight_id, include_cancelled=False)
+    assert cancelled.locator not in {b.locator for b in open_only}
+    assert len(open_only) == len(push.bookings)
+
+    versions = store.versions(current[changed.locator].id)
+    assert [v.version for v in versions] == [1, 2]
+    assert [v.booking for v in versions] == [push.bookings[1], changed]
+    assert [v.message_id for v in versions] == [first_id, second_id]
+    assert [v.function for v in versions] == ["22", "141"]
+    assert versions[0].position == 1
+    assert [v.cancelled for v in store.versions(current[cancelled.locator].id)] == [False, True]
+
+    counts = store.booking_counts()
+    assert counts.flights == 1
+    assert counts.bookings == len(push.bookings) + 1
+    assert counts.booking_versions == len(push.bookings) + 3
+    total_travellers = sum(len(b.travellers) for b in (*push.bookings, *update.bookings))
+    assert counts.travellers == total_travellers
+    stored_message = store.message(second_id)
+    assert stored_message is not None
+    assert stored_message.flight_date == stored.flight_date
+
+
+def test_a_late_older_push_is_kept_but_does_not_become_current(store: Store) -> None:
+    push = full_push()
+    update = update_of(push)
+    store.store_push(received(store, update, "update"), update)
+    store.store_push(received(store, push, "full"), push)
+    [booking] = store.bookings_by_locator(update.bookings[0].locator or "")
+    assert booking.booking == update.bookings[0]
+    assert booking.versions == 2
+    assert [v.booking for v in store.versions(booking.id)] == [update.bookings[0], push.bookings[1]]
+    assert push.flight is not None
+    [flight] = store.find_flights(flight_date=push.flight.departure.local.date())  # type: ignore[union-attr]
+    assert flight.push_count == 2
+
+
+def test_storing_a_message_again_adds_nothing(store: Store) -> None:
+    push = full_push()
+    message_id = received(store, push, "full")
+    first = store.store_push(message_id, push)
+    before = store.booking_counts()
+    again = store.store_push(message_id, push)
+    assert again.already_stored
+    assert (again.flight_id, again.versions, again.flight_date) == (
+        first.flight_id,
+        first.versions,
+        first.flight_date,
+    )
+    assert store.booking_counts() == before
+
+
+def test_a_push_without_flight_or_date_cannot_be_stored(store: Store) -> None:
+    push = full_push()
+    assert push.flight is not None
+    message_id = received(store, push, "bad")
+    with pytest.raises(UnstorablePush, match="no flight"):
+        store.store_push(message_id, dataclasses.replace(push, flight=None))
+    with pytest.raises(UnstorablePush, match="no departure"):
+        store.store_push(
+            message_id, dataclasses.replace(push, flight=dataclasses.replace(push.flight, departure=None))
+        )
+    with pytest.raises(NotFound):
+        store.store_push(777_777, push)
+    assert store.booking_counts().booking_versions == 0
+
+
+def test_bookings_without_locator_are_kept_apart(store: Store) -> None:
+    push = full_push()
+    anonymous = dataclasses.replace(
+        push, bookings=tuple(dataclasses.replace(b, locator=None) for b in push.bookings[:3])
+    )
+    result = store.store_push(received(store, anonymous, "anon"), anonymous)
+    assert result.new_bookings == 3
+    assert [b.booking for b in store.current_bookings(result.flight_id)] == list(anonymous.bookings)
+
+
+def test_queries_by_flight_locator_and_name(store: Store) -> None:
+    push = full_push()
+    update = update_of(push)
+    result = store.store_push(received(store, push, "full"), push)
+    store.store_push(received(store, update, "update"), update)
+    assert push.flight is not None
+    carrier, number = push.flight.carrier, push.flight.number
+    assert [
+        f.id for f in store.find_flights(flight_date=result.flight_date, carrier=carrier, number=number)
+    ] == [result.flight_id]
+    assert store.find_flights(flight_date=result.flight_date, carrier="ZZ") == []
+    assert store.find_flights(flight_date=result.flight_date + timedelta(days=1)) == []
+
+    booking = push.bookings[3]
+    [found] = store.bookings_by_locator(booking.locator or "")
+    assert found.booking == booking
+    assert store.booking(found.id) == found
+    assert store.booking(10**9) is None
+    assert store.bookings_by_locator("NOSUCH") == []
+
+    assert len(push.bookings[1].travellers) > 1
+    dropped = push.bookings[1].travellers[-1]  # the update keeps only the first traveller
+    named = store.travellers_named(booking.travellers[0].surname.lower())
+    assert booking.travellers[0] in [t.traveller for t in named]
+    assert all(t.traveller.surname.upper() == booking.travellers[0].surname.upper() for t in named)
+    everyone = [t.traveller for t in store.travellers_named(dropped.surname, current_only=False)]
+    current = [t.traveller for t in store.travellers_named(dropped.surname)]
+    assert dropped in everyone
+    assert dropped not in current
+    assert store.travellers_named("NOBODY-AT-ALL") == []
+
+
+def test_identifying_fields_live_apart_from_the_rest(store: Store, engine: sa.Engine) -> None:
+    push = full_push()
+    store.store_push(received(store, push, "full"), push)
+    secrets: set[str] = set()
+    for booking in push.bookings:
+        for traveller in booking.travellers:
+            secrets.add(traveller.surname)
+            secrets.update(d.number for d in traveller.documents if d.number)
+            secrets.update(c.value for c in traveller.contacts)
+    public = " ".join(
+        text
+        for table in ("booking_versions", "travellers", "bookings", "flights")
+        for text in _json_texts(engine, table)
+    )
+    # Whole words only: a short surname may well be part of some code.
+    leaked = sorted(s for s in secrets if re.search(rf"\b{re.escape(s)}\b", public))
+    assert leaked == []
+    private = " ".join(_json_texts(engine, "traveller_identities"))
+    assert all(s in private for s in secrets)
+
+
+def _json_texts(engine: sa.Engine, table: str) -> list[str]:
+    """Every value of every row of ``table`` as text (JSON documents as JSON)."""
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(metadata.tables[table])).all()
+    return [
+        json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+        for row in rows
+        for value in row
+    ]
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+
+def test_audit_chain_verifies_and_detects_tampering(
+    store: Store, engine: sa.Engine, clock: FixedClock
+) -> None:
+    assert store.verify().ok
+    events = []
+    for n in range(5):
+        clock.advance(timedelta(seconds=1))
+        events.append(
+            store.record(
+                actor="analyst:7",
+                action="decide",
+                subject=f"hit:{n}",
+                reason="name and date of birth differ",
+                details={"decision": "false_positive", "n": n},
+            )
+        )
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert events[1].prev_hash == events[0].hash
+    assert store.events() == events
+    assert store.events(after=3, limit=1) == [events[3]]
+    check = store.verify()
+    assert (check.ok, check.events) == (True, 5)
+
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 3"))
+    check = store.verify()
+    assert not check.ok
+    assert check.broken_at == 3
+    assert check.events == 2
+    assert "changed" in (check.problem or "")
+
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE audit_events SET reason = :r WHERE seq = 3"),
+            {"r": "name and date of birth differ"},
+        )
+    assert store.verify().ok
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_events WHERE seq = 4"))
+    check = store.verify()
+    assert (check.ok, check.broken_at) == (False, 5)
+
+
+def test_audit_details_must_be_json(store: Store) -> None:
+    with pytest.raises(TypeError):
+        store.record(actor="a", action="b", subject="c", details={"when": object()})
+    assert store.events() == []
+
+
+# --- time ----------------------------------------------------------------------------------------
+
+
+def test_instants_are_utc_aware_in_and_out(store: Store, clock: FixedClock) -> None:
+    elsewhere = datetime(2025, 6, 1, 23, 45, 12, 345678, tzinfo=timezone(timedelta(hours=-5)))
+    clock.set(elsewhere)
+    message = store.message(store.receive(b"t", sender="1A", channel="x").message_id)
+    event = store.record(actor="a", action="b", subject="c")
+    assert message is not None
+    for instant in (message.received_at, message.state_changed_at, event.at, store.events()[0].at):
+        assert instant == elsewhere
+        assert instant.tzinfo is UTC
+    push = full_push()
+    result = store.store_push(received(store, push, "full"), push)
+    [flight] = store.find_flights(flight_date=result.flight_date)
+    assert flight.last_pushed_at == push.header.prepared_at
+    assert flight.last_pushed_at.tzinfo is UTC
+    [version] = store.versions(store.current_bookings(result.flight_id)[0].id)
+    assert version.stored_at == elsewhere
+    assert version.booking == push.bookings[0]  # aware and naive times inside records are kept as they were
+
+
+# --- concurrency ---------------------------------------------------------------------------------
+
+
+def test_concurrent_redeliveries_are_idempotent(store: Store) -> None:
+    raw = b"the same push, sent by three routers at once"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        receipts = list(pool.map(lambda _: store.receive(raw, sender="1A", channel="amqp"), range(16)))
+    assert len({r.message_id for r in receipts}) == 1
+    assert sum(not r.duplicate for r in receipts) == 1
+    assert sorted(r.deliveries for r in receipts) == list(range(1, 17))
+    counts = store.message_counts()
+    assert (counts.total, counts.duplicates) == (1, 15)
+
+    push = full_push()
+    message_id = receipts[0].message_id
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: store.store_push(message_id, push), range(4)))
+    assert sum(not r.already_stored for r in results) == 1
+    assert store.booking_counts().booking_versions == len(push.bookings)
+    assert all(b.versions == 1 for b in store.current_bookings(results[0].flight_id))
+
+
+def test_concurrent_audit_appends_keep_one_chain(store: Store) -> None:
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(
+            pool.map(
+                lambda n: store.record(actor=f"worker:{n % 3}", action="ingest", subject=f"m:{n}"), range(30)
+            )
+        )
+    check = store.verify()
+    assert (check.ok, check.events) == (True, 30)
+
+
+def test_different_pushes_of_one_flight_in_parallel(store: Store) -> None:
+    push = full_push()
+    parts = [dataclasses.replace(push, bookings=push.bookings[i::3]) for i in range(3)]
+    ids = [store.receive(f"part {i}".encode(), sender="1A", channel="x").message_id for i in range(3)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(store.store_push, ids, parts))
+    assert len({r.flight_id for r in results}) == 1
+    assert sum(r.new_bookings for r in results) == len(push.bookings)
+    stored = store.current_bookings(results[0].flight_id)
+    assert sorted(b.locator or "" for b in stored) == sorted(b.locator or "" for b in push.bookings)
+    [flight] = store.find_flights(flight_date=results[0].flight_date)
+    assert flight.push_count == 3
+
+
+def test_store_satisfies_every_protocol(store: Store) -> None:
+    from openpiu.store import Audit, Bookings, Inbox
+
+    def as_inbox(x: Inbox) -> Inbox:
+        return x
+
+    def as_bookings(x: Bookings) -> Bookings:
+        return x
+
+    def as_audit(x: Audit) -> Audit:
+        return x
+
+    assert as_inbox(store) is as_bookings(store) is as_audit(store)
