@@ -108,3 +108,27 @@ def test_demo_reads_samples_and_generated_traffic(
     assert "traveller occurrences: read" in out
     assert "≠" not in out
     assert "gtas/pnrWithBags.txt" in out
+
+
+def test_db_upgrade_creates_and_keeps_the_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENPIU_DATA_DIR", str(tmp_path / "data"))
+    for _ in range(2):  # a second run finds nothing to do
+        code, _, err = run(capsys, "db", "upgrade")
+        assert code == 0
+        assert "up to date" in err
+    assert (tmp_path / "data" / "openpiu.db").exists()
+    code, _, err = run(capsys, "db", "upgrade", "--db", "nosuchdriver://nowhere/x")
+    assert code == 1
+    assert "cannot upgrade" in err
+
+
+def test_database_urls_are_shown_without_passwords() -> None:
+    from openpiu.services.database import redact_url
+
+    assert (
+        redact_url("postgresql+psycopg://piu:secret@db:5432/piu")
+        == "postgresql+psycopg://piu:***@db:5432/piu"
+    )
+    assert redact_url("sqlite:///data/openpiu.db") == "sqlite:///data/openpiu.db"

@@ -19,6 +19,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from openpiu.clock import SystemClock
+from openpiu.services.database import upgrade_database
 from openpiu.services.parsing import (
     MessageSummary,
     describe,
@@ -70,6 +71,18 @@ def _parser() -> argparse.ArgumentParser:
         "--bookings", type=int, default=200, help="bookings in the generated push (default 200)"
     )
     demo.add_argument("--seed", type=int, default=1, help="seed of the generated traffic (default 1)")
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_commands.required = True
+    db_upgrade = db_commands.add_parser(
+        "upgrade",
+        help="create the schema or bring it up to date (run after every upgrade of openpiu)",
+        description="Apply the migrations the database lacks. Safe to run again: it does nothing then.",
+    )
+    db_upgrade.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+
     generate = commands.add_parser(
         "generate",
         help="generate a synthetic traffic world: messages, watchlists and the ground truth",
@@ -110,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(args.shared, bookings=args.bookings, seed=args.seed)
     if args.command == "generate":
         return _generate(args)
+    if args.command == "db":
+        return _db_upgrade(args.db)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -126,6 +141,25 @@ def _parse(files: Sequence[str], *, as_json: bool) -> int:
                 out.write(describe(summarise(result.path, outcome)) + "\n")
     out.flush()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _db_upgrade(url_option: str | None) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        return EXIT_USAGE
+    url = url_option or settings.database_url
+    if url.startswith("sqlite:///") and url_option is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        shown = upgrade_database(url)
+    except Exception as error:  # the driver's own message says what is wrong (host, auth, file)
+        console.print(f"[red]cannot upgrade the database: {type(error).__name__}: {error}[/red]")
+        return EXIT_FAILED
+    console.print(f"database at {shown} is up to date")
+    return EXIT_OK
 
 
 def _generate(args: argparse.Namespace) -> int:
