@@ -19,7 +19,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from openpiu.clock import SystemClock
-from openpiu.services.database import upgrade_database
+from openpiu.services.database import redact_url, upgrade_database
+from openpiu.services.ingest import files_in, ingest_paths, status
 from openpiu.services.parsing import (
     MessageSummary,
     describe,
@@ -27,7 +28,7 @@ from openpiu.services.parsing import (
     parse_files,
     summarise,
 )
-from openpiu.settings import Settings, SettingsError
+from openpiu.settings import Settings, SettingsError, load_card_hash_key
 from openpiu.synth.corpus import write_demo_files
 from openpiu.synth.world import generate as generate_world
 from openpiu.synth.world import world_params
@@ -83,6 +84,31 @@ def _parser() -> argparse.ArgumentParser:
         "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
     )
 
+    ingest = commands.add_parser(
+        "ingest",
+        help="receive message files or folders: protect, keep in the inbox and store the bookings",
+        description=(
+            "Ingest each file, or every file in a folder in name order: sensitive items are removed before "
+            "anything is stored, re-deliveries are counted, broken messages are quarantined with a reason. "
+            "Creates the database when its SQLite file does not exist yet; an existing database must be "
+            "up to date (`openpiu db upgrade`). Exit 0 when every message was stored or kept, 1 when any "
+            "was quarantined or a file could not be read."
+        ),
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+    status_ = commands.add_parser(
+        "status",
+        help="count what the database holds: messages by state, flights, bookings, travellers",
+        description="Print what is stored, counted from the database; with --json one JSON object.",
+    )
+    status_.add_argument("--json", action="store_true", help="one JSON object")
+    status_.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+
     generate = commands.add_parser(
         "generate",
         help="generate a synthetic traffic world: messages, watchlists and the ground truth",
@@ -125,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _generate(args)
     if args.command == "db":
         return _db_upgrade(args.db)
+    if args.command == "ingest":
+        return _ingest(args.paths, args.db)
+    if args.command == "status":
+        return _status(args.db, as_json=args.json)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -159,6 +189,90 @@ def _db_upgrade(url_option: str | None) -> int:
         console.print(f"[red]cannot upgrade the database: {type(error).__name__}: {error}[/red]")
         return EXIT_FAILED
     console.print(f"database at {shown} is up to date")
+    return EXIT_OK
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite:///"):
+        return None
+    name = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return None if name in ("", ":memory:") else Path(name)
+
+
+def _ingest(paths: Sequence[str], url_option: str | None) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+        card_key = load_card_hash_key(settings)
+    except (SettingsError, OSError) as error:
+        console.print(f"[red]{error}[/red]")
+        return EXIT_USAGE
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        console.print(f"[red]no such file or folder: {', '.join(missing)}[/red]")
+        return EXIT_USAGE
+    url = url_option or settings.database_url
+    db_file = _sqlite_file(url)
+    if db_file is not None and not db_file.exists():
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        upgrade_database(url)
+        console.print(f"created the database at {redact_url(url)}")
+    clock = SystemClock()
+    total = sum(1 for _ in files_in(paths))
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("ingesting", total=total)
+
+            def advance(done: int, _total: int, path: Path) -> None:
+                progress.update(task, completed=done, description=f"ingesting {path.name}")
+
+            summary = ingest_paths(paths, url=url, clock=clock, card_key=card_key, progress=advance)
+    except Exception as error:  # the store's or the driver's message says what to do (upgrade, host)
+        console.print(f"[red]cannot ingest: {type(error).__name__}: {error}[/red]")
+        return EXIT_FAILED
+    r = summary.result
+    removed = ", ".join(f"{code} x{n}" for code, n in sorted(r.removed.items())) or "none"
+    out = Console(width=None if sys.stdout.isatty() else 160)
+    out.print(
+        f"[bold]{summary.files} files, {r.messages} messages[/bold]: {r.stored_messages} stored "
+        f"({r.bookings} bookings, {r.travellers} travellers), {r.passenger_lists} PAXLST kept parsed "
+        f"(no API store yet), {r.duplicates} duplicates, {r.quarantined} quarantined, "
+        f"{len(summary.unreadable)} unreadable files"
+    )
+    out.print(f"removed at the door: {r.removed_items} items ({removed})")
+    return EXIT_FAILED if r.quarantined or summary.unreadable else EXIT_OK
+
+
+def _status(url_option: str | None, *, as_json: bool) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        return EXIT_USAGE
+    url = url_option or settings.database_url
+    db_file = _sqlite_file(url)
+    if db_file is not None and not db_file.exists():
+        console.print(f"[red]no database at {url}: run `openpiu db upgrade` or `openpiu ingest`[/red]")
+        return EXIT_FAILED
+    try:
+        counts = status(url, clock=SystemClock())
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"[red]cannot read the database: {type(error).__name__}: {error}[/red]")
+        return EXIT_FAILED
+    if as_json:
+        sys.stdout.write(json.dumps(counts, sort_keys=True) + "\n")
+        return EXIT_OK
+    m = counts["messages"]
+    lines = [
+        f"messages: {m['received']} received ({m['duplicates']} duplicate deliveries), {m['stored']} stored, "
+        f"{m['parsed']} parsed (not stored yet), {m['quarantined']} quarantined",
+        f"flights: {counts['flights']}, bookings: {counts['bookings']} "
+        f"({counts['booking_versions']} versions), travellers: {counts['travellers']}",
+        f"removed sensitive items: {counts['removed_sensitive_items']}, "
+        f"out-of-scope messages: {counts['out_of_scope_messages']}",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_OK
 
 
