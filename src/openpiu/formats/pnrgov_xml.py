@@ -1177,14 +1177,7 @@ def _write_booking(pnrs: Element, booking: Booking) -> None:
     for address in booking.addresses:
         _write_address(pnr, address, rph=address.traveller_ref)
     for bag in booking.excess_baggage:
-        _sub(
-            pnr,
-            "PrepaidBag",
-            UnitOfMeasureQuantity=bag.pieces,
-            UnitOfMeasureCode=bag.unit,
-            Amount=bag.amount.amount if bag.amount else None,
-            CurrencyCode=bag.amount.currency if bag.amount else None,
-        )
+        _write_bag(pnr, "PrepaidBag", bag)
     with_infant = {t.infant_of for t in booking.travellers if t.infant_of}
     for traveller in booking.travellers:
         _write_passenger(pnr, traveller, traveller.ref in with_infant)
@@ -1230,6 +1223,18 @@ def _write_address(parent: Element, address: Address, rph: str | None = None) ->
             _sub(info, name, value)
 
 
+def _write_bag(parent: Element, name: str, bag: ExcessBaggage) -> None:
+    """Prepaid (PNR) or excess (passenger) baggage: the same attributes under two names."""
+    _sub(
+        parent,
+        name,
+        UnitOfMeasureQuantity=bag.pieces,
+        UnitOfMeasureCode=bag.unit,
+        Amount=bag.amount.amount if bag.amount else None,
+        CurrencyCode=bag.amount.currency if bag.amount else None,
+    )
+
+
 def _write_passenger(pnr: Element, t: Traveller, has_infant: bool = False) -> None:
     """`has_infant`: an infant of the booking names this traveller in `infant_of`."""
     pax = _sub(
@@ -1254,14 +1259,7 @@ def _write_passenger(pnr: Element, t: Traveller, has_infant: bool = False) -> No
     for card in t.frequent_flyers:
         _sub(pax, "CustLoyalty", ProgramID=card.carrier, MembershipID=card.number, LoyalLevel=card.tier)
     for bag in t.excess_baggage:
-        _sub(
-            pax,
-            "ExcessBaggage",
-            UnitOfMeasureQuantity=bag.pieces,
-            UnitOfMeasureCode=bag.unit,
-            Amount=bag.amount.amount if bag.amount else None,
-            CurrencyCode=bag.amount.currency if bag.amount else None,
-        )
+        _write_bag(pax, "ExcessBaggage", bag)
     for basis in t.fare_basis:
         _sub(pax, "FareInfo", FareBasis=basis)
     for item in t.services:

@@ -578,7 +578,36 @@ def demo_push(seed: int = 0, bookings: int = 200) -> PnrPush:
             return dataclasses.replace(push, bookings=push.bookings[:bookings])
 
 
-_ROLE_BY_TYPE = {TravellerType.ADULT: "FL", TravellerType.CHILD: "FL", TravellerType.INFANT: "FL"}
+def api_passenger(
+    docs: TravelDocument,
+    *,
+    locator: str | None,
+    surname: str | None = None,
+    given_names: str | None = None,
+) -> ApiPerson:
+    """The API record (PAXLST passenger) of a traveller, from their DOCS item.
+
+    The names are those of the document, else the booking's (`surname`, `given_names`).
+    """
+    return ApiPerson(
+        role=PersonRole.PASSENGER,
+        qualifier="FL",
+        surname=docs.surname or surname or "",
+        given_names=docs.given_names or given_names,
+        gender=docs.gender,
+        date_of_birth=docs.date_of_birth,
+        nationality=docs.nationality,
+        documents=(
+            TravelDocument(
+                source="PAXLST",
+                document_type=docs.document_type,
+                number=docs.number,
+                issuing_state=docs.issuing_state,
+                expiry=docs.expiry,
+            ),
+        ),
+        locator=locator,
+    )
 
 
 def passenger_list_for(push: PnrPush) -> PassengerList:
@@ -597,24 +626,11 @@ def passenger_list_for(push: PnrPush) -> PassengerList:
                 continue
             document = documents[0]
             persons.append(
-                ApiPerson(
-                    role=PersonRole.PASSENGER,
-                    qualifier=_ROLE_BY_TYPE[traveller.type],
-                    surname=document.surname or traveller.surname,
-                    given_names=document.given_names or traveller.given_names,
-                    gender=document.gender,
-                    date_of_birth=document.date_of_birth,
-                    nationality=document.nationality,
-                    documents=(
-                        TravelDocument(
-                            source="PAXLST",
-                            document_type=document.document_type,
-                            number=document.number,
-                            issuing_state=document.issuing_state,
-                            expiry=document.expiry,
-                        ),
-                    ),
+                api_passenger(
+                    document,
                     locator=booking.locator,
+                    surname=traveller.surname,
+                    given_names=traveller.given_names,
                 )
             )
     header = dataclasses.replace(push.header, format=MessageFormat.PAXLST, version="D:05B", part=None)

@@ -49,7 +49,6 @@ from openpiu.model import (
     PartialDate,
     PassengerList,
     Payment,
-    PersonRole,
     PnrPush,
     RecordLocator,
     ScheduledTime,
@@ -62,6 +61,7 @@ from openpiu.model import (
     TravellerType,
 )
 from openpiu.synth import network, people, planted, quirks, watchlists
+from openpiu.synth.corpus import api_passenger
 from openpiu.synth.types import (
     Direction,
     Person,
@@ -644,21 +644,7 @@ class WorldBuilder:
         self, party: Party, index: int, identity: Person, kind: TravellerType, *, infant_of: str | None
     ) -> Traveller:
         ref = str(index + 1)
-        document = identity.documents[0]
-        docs = TravelDocument(
-            source="DOCS",
-            document_type=document.document_type,
-            number=document.number,
-            issuing_state=document.issuing_state,
-            nationality=identity.nationality,
-            date_of_birth=PartialDate.of(identity.date_of_birth),
-            gender=identity.gender,
-            infant=kind is TravellerType.INFANT,
-            expiry=document.expiry,
-            surname=identity.surname,
-            given_names=identity.given_names,
-            traveller_ref=ref,
-        )
+        docs = _docs(identity, infant=kind is TravellerType.INFANT, ref=ref)
         services: tuple[ServiceItem, ...] = ()
         if party.sensitive is not None and party.sensitive[0] == index:
             _, code, text, _reason = party.sensitive
@@ -789,28 +775,7 @@ class WorldBuilder:
             for i, (person, identity) in enumerate(party.members):
                 if i in party.no_shows or not party.present(i, 2):
                     continue
-                document = identity.documents[0]
-                persons.append(
-                    ApiPerson(
-                        role=PersonRole.PASSENGER,
-                        qualifier="FL",
-                        surname=identity.surname,
-                        given_names=identity.given_names,
-                        gender=identity.gender,
-                        date_of_birth=PartialDate.of(identity.date_of_birth),
-                        nationality=identity.nationality,
-                        documents=(
-                            TravelDocument(
-                                source="PAXLST",
-                                document_type=document.document_type,
-                                number=document.number,
-                                issuing_state=document.issuing_state,
-                                expiry=document.expiry,
-                            ),
-                        ),
-                        locator=party.locator,
-                    )
-                )
+                persons.append(api_passenger(_docs(identity), locator=party.locator))
                 ids.append(person.person_id)
         header = MessageHeader(
             format=MessageFormat.PAXLST,
@@ -919,6 +884,25 @@ def identity_is_placeholder(person: Person) -> bool:
 def _utc(local: datetime, airport: str) -> datetime:
     zone = network.airport(airport).zone
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def _docs(identity: Person, *, infant: bool = False, ref: str | None = None) -> TravelDocument:
+    """The DOCS item of the identity a person travels under (their current document)."""
+    document = identity.documents[0]
+    return TravelDocument(
+        source="DOCS",
+        document_type=document.document_type,
+        number=document.number,
+        issuing_state=document.issuing_state,
+        nationality=identity.nationality,
+        date_of_birth=PartialDate.of(identity.date_of_birth),
+        gender=identity.gender,
+        infant=infant,
+        expiry=document.expiry,
+        surname=identity.surname,
+        given_names=identity.given_names,
+        traveller_ref=ref,
+    )
 
 
 def _flight(flight: ScheduledFlight) -> Flight:
