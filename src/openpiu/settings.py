@@ -47,6 +47,20 @@ ENVIRONMENT_VARIABLES: Final[Mapping[str, str]] = {
     "(default <data dir>/keys/card-hash.key; created with mode 0600 when missing)",
     "OPENPIU_CARD_HASH_KEY": "payment-card hash key as hex, at least 16 bytes; wins over the key file",
     "OPENPIU_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL (default INFO)",
+    "OPENPIU_WATCH_DIR": "folder the worker watches for message files (default <data dir>/incoming); "
+    "files are picked up atomically and moved to its done/ or failed/ subfolder",
+    "OPENPIU_AMQP_URL": "AMQP URL of the RabbitMQ broker the worker consumes from, e.g. "
+    "amqp://user:password@host:5672/%2F (default: no AMQP consumer)",
+    "OPENPIU_AMQP_QUEUE": "queue the worker consumes carrier pushes from (default openpiu.pushes)",
+    "OPENPIU_AMQP_MAX_ATTEMPTS": "deliveries of one AMQP message that fail before it is quarantined "
+    "(default 5)",
+    "OPENPIU_CARRIERS_FILE": "file of carrier credentials for the HTTP push endpoint "
+    "(default <data dir>/carriers.json; managed with `openpiu carrier`)",
+    "OPENPIU_MAX_PUSH_BYTES": "largest push body the HTTP endpoint accepts, in bytes (default 20000000)",
+    "OPENPIU_SCOPE_FILE": "the notified scope: JSON file of the intra-EU routes this PIU receives "
+    "(default: every flight is in scope)",
+    "OPENPIU_SPLIT_TIMEOUT": "seconds to wait for the missing parts of a split push before the series "
+    "is quarantined (default 300)",
 }
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
@@ -66,6 +80,22 @@ class Settings:
     log_level: str = "INFO"
     #: Key from ``OPENPIU_CARD_HASH_KEY``, already decoded; ``None`` means "use the key file".
     card_hash_key: bytes | None = field(default=None, repr=False)
+    watch_dir: Path | None = None  # None: <data dir>/incoming
+    amqp_url: str | None = field(default=None, repr=False)  # may hold a password
+    amqp_queue: str = "openpiu.pushes"
+    amqp_max_attempts: int = 5
+    carriers_file: Path | None = None  # None: <data dir>/carriers.json
+    max_push_bytes: int = 20_000_000
+    scope_file: Path | None = None  # None: every flight is in scope
+    split_timeout_seconds: int = 300
+
+    @property
+    def watch_folder(self) -> Path:
+        return self.watch_dir if self.watch_dir is not None else self.data_dir / "incoming"
+
+    @property
+    def carriers_path(self) -> Path:
+        return self.carriers_file if self.carriers_file is not None else self.data_dir / "carriers.json"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -104,12 +134,42 @@ class Settings:
         key_hex = get("OPENPIU_CARD_HASH_KEY")
         card_hash_key = None if key_hex is None else _decode_key(key_hex, "OPENPIU_CARD_HASH_KEY")
 
+        def path(name: str) -> Path | None:
+            value = get(name)
+            return None if value is None else Path(value).expanduser()
+
+        def positive(name: str, default: int) -> int:
+            value = get(name)
+            if value is None:
+                return default
+            try:
+                number = int(value)
+            except ValueError:
+                number = 0
+            if number < 1:
+                raise SettingsError(f"{name} must be a whole number above 0, got {value!r}")
+            return number
+
+        amqp_url = get("OPENPIU_AMQP_URL")
+        if amqp_url is not None and not amqp_url.startswith(("amqp://", "amqps://")):
+            raise SettingsError(
+                f"OPENPIU_AMQP_URL must start with amqp:// or amqps://, got {_redact_url(amqp_url)!r}"
+            )
+
         return cls(
             data_dir=data_dir,
             database_url=database_url,
             card_hash_key_file=card_hash_key_file,
             log_level=log_level,
             card_hash_key=card_hash_key,
+            watch_dir=path("OPENPIU_WATCH_DIR"),
+            amqp_url=amqp_url,
+            amqp_queue=get("OPENPIU_AMQP_QUEUE") or "openpiu.pushes",
+            amqp_max_attempts=positive("OPENPIU_AMQP_MAX_ATTEMPTS", 5),
+            carriers_file=path("OPENPIU_CARRIERS_FILE"),
+            max_push_bytes=positive("OPENPIU_MAX_PUSH_BYTES", 20_000_000),
+            scope_file=path("OPENPIU_SCOPE_FILE"),
+            split_timeout_seconds=positive("OPENPIU_SPLIT_TIMEOUT", 300),
         )
 
 

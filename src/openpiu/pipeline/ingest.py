@@ -69,6 +69,8 @@ class IngestResult:
     passenger_lists: int = 0
     quarantined: int = 0
     removed: Counter[str] = field(default_factory=Counter)
+    #: The inbox message of each message received, in order (a re-delivery names the known message).
+    message_ids: list[int] = field(default_factory=list)
 
     @property
     def removed_items(self) -> int:
@@ -83,6 +85,7 @@ class IngestResult:
         self.passenger_lists += other.passenger_lists
         self.quarantined += other.quarantined
         self.removed.update(other.removed)
+        self.message_ids.extend(other.message_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +181,7 @@ def _ingest_one(
     receipt = store.receive(unit.raw, sender=sender, channel=channel)
     result.messages += 1
     mid = receipt.message_id
+    result.message_ids.append(mid)
     if receipt.duplicate:
         result.duplicates += 1
         if receipt.state is not MessageState.RECEIVED:
