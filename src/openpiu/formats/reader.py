@@ -35,6 +35,15 @@ def sniff_format(data: bytes) -> MessageFormat | None:
     return None
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReadUnit:
+    """One message as read: its outcome and, for EDIFACT, where it sits (for cutting it out of the bytes)."""
+
+    outcome: ReadOutcome
+    interchange: Interchange | None = None
+    message: EdifactMessage | None = None
+
+
 def read_messages(
     data: bytes,
     *,
@@ -47,22 +56,37 @@ def read_messages(
     `received_on` is the date the message arrived (from the caller's clock): it resolves two-digit
     years in the rare message that carries no date of its own.
     """
+    return [
+        unit.outcome for unit in read_units(data, source=source, card_key=card_key, received_on=received_on)
+    ]
+
+
+def read_units(
+    data: bytes,
+    *,
+    source: str = "<bytes>",
+    card_key: bytes | None = None,
+    received_on: date | None = None,
+) -> list[ReadUnit]:
+    """As :func:`read_messages`, with each EDIFACT message's interchange and tokens (read once)."""
     if sniff_format(data) is MessageFormat.PNRGOV_XML:
         try:
-            return [parse_pnrgov_xml(data, source=source, card_key=card_key, received_on=received_on)]
+            return [
+                ReadUnit(parse_pnrgov_xml(data, source=source, card_key=card_key, received_on=received_on))
+            ]
         except ParseError as error:
             error.file = error.file or source
-            return [error]
+            return [ReadUnit(error)]
     try:
         interchanges = read_interchanges(data, source=source)
     except ParseError as error:
         error.file = error.file or source
-        return [error]
-    outcomes: list[ReadOutcome] = []
-    for interchange in interchanges:
-        for message in interchange.messages:
-            outcomes.append(_parse_one(interchange, message, source, card_key, received_on))
-    return outcomes
+        return [ReadUnit(error)]
+    return [
+        ReadUnit(_parse_one(interchange, message, source, card_key, received_on), interchange, message)
+        for interchange in interchanges
+        for message in interchange.messages
+    ]
 
 
 def _parse_one(

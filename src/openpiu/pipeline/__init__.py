@@ -1,5 +1,31 @@
-"""The pipeline: inbox, protection at the door, and storing what was received."""
+"""The pipeline: inbox, protection at the door, reassembly, reconciliation, and storing what was received."""
 
-from openpiu.pipeline.ingest import PROTECTION_ACTION, IngestResult, ingest
+from openpiu.pipeline.ingest import (
+    OUT_OF_SCOPE,
+    PROTECTION_ACTION,
+    Ingestor,
+    IngestResult,
+    IngestStore,
+    Prepared,
+    expire_series,
+    ingest,
+    prepare,
+    reprocess,
+    resume,
+)
+from openpiu.pipeline.reconcile import match_api_persons
 
-__all__ = ["PROTECTION_ACTION", "IngestResult", "ingest"]
+__all__ = [
+    "OUT_OF_SCOPE",
+    "PROTECTION_ACTION",
+    "IngestResult",
+    "IngestStore",
+    "Ingestor",
+    "Prepared",
+    "expire_series",
+    "ingest",
+    "match_api_persons",
+    "prepare",
+    "reprocess",
+    "resume",
+]

@@ -1,20 +1,26 @@
-"""Ingest one received payload: parse, protect, keep in the inbox, store the bookings.
+"""Ingest received payloads: parse, check the scope, protect, keep in the inbox, reassemble, store, merge.
 
-Protection happens before anything is stored: the payload is parsed first, the sensitive EDIFACT
-segments are cut out of the raw bytes (`sensitive_spans` + `blank_segments`), and only the blanked bytes
-reach the inbox. Each parsed push is then protected (`protect_push`) and stored as booking versions, and
-its inbox message moves received -> parsed -> stored, or -> quarantined with a reason a person reads
-(the reader's reason and position, never the text of the message).
+Protection happens before anything is stored: the payload is parsed first, the sensitive items are cut out
+of the raw bytes (EDIFACT segments with `sensitive_spans`, PNRGOV XML elements with `sensitive_xml_spans`),
+and only the cut bytes reach the inbox. A message for a flight outside the notified scope is not kept at
+all: it is only counted (``discarded``). Each parsed push is protected (`protect_push`) and stored as
+booking versions; each inbox message moves received -> parsed -> stored, or -> quarantined with a reason
+a person reads (the reader's reason and position, never the text of the message).
 
-One inbox message holds one message (the store keeps one push per inbox message): a payload with several
-EDIFACT messages is kept as one inbox message per message (its interchange header, then the message).
+One inbox message holds one message: a payload with several EDIFACT messages is kept as one inbox message
+per message (its interchange header, then the message).
 
-Not done here yet (see the report of issue 4):
+**Split pushes** (UNH S010 ``01:C``, ``02`` ... ``nn:F``) wait in state ``parsed`` until every part is
+there; the parts are then stored together as one push (a full push replaces the flight's bookings only as
+a whole). A series still incomplete after the split timeout is quarantined with the missing part numbers
+(`expire_series`); a series that never showed a first or a last part (a sender numbering single messages
+with a bare counter) is stored message by message instead.
 
-* PAXLST messages: the store has no protocol for API data, so they stay in state ``parsed`` and are
-  counted (`IngestResult.passenger_lists`).
-* PNRGOV XML: the records are protected, but the raw XML is kept as received (no raw blanking for XML).
-* Split pushes are not reassembled; the notified scope is not applied (nothing is out of scope).
+**API data** (PAXLST) is stored per message and merged with the PNR travellers of the same flight
+(`openpiu.pipeline.reconcile`), whichever arrives first.
+
+**No loss:** every step is idempotent, and a message left in ``received`` or ``parsed`` by a crash is taken
+up again by a re-delivery or by `resume` (which the commands run at start).
 
 Removals are logged (and kept as one audit event per message) as codes and counts with the policy
 version, never content.
@@ -26,34 +32,63 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from openpiu.clock import Clock
-from openpiu.formats.edifact import EdifactMessage, Interchange, read_interchanges
+from openpiu.formats.edifact import EdifactMessage, Interchange
 from openpiu.formats.errors import ParseError
-from openpiu.formats.reader import ReadOutcome, read_messages, sniff_format
-from openpiu.model import MessageFormat, PassengerList, PnrPush
+from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units, sniff_format
+from openpiu.model import Flight, MessageFormat, PassengerList, PnrPush
+from openpiu.pipeline.reconcile import match_api_persons
 from openpiu.protection import (
     DEFAULT_POLICY,
+    EVERY_FLIGHT,
+    NotifiedScope,
     Removals,
     SensitivePolicy,
     blank_segments,
     protect_push,
     segment_span,
     sensitive_spans,
+    sensitive_xml_spans,
 )
-from openpiu.store import Audit, Bookings, Inbox, MessageState, UnstorablePush
+from openpiu.store import (
+    Audit,
+    Bookings,
+    Inbox,
+    MessageState,
+    PassengerLists,
+    PushSeries,
+    SeriesState,
+    UnstorablePush,
+)
 
-__all__ = ["PROTECTION_ACTION", "IngestResult", "IngestStore", "ingest"]
+__all__ = [
+    "OUT_OF_SCOPE",
+    "PROTECTION_ACTION",
+    "IngestResult",
+    "IngestStore",
+    "Ingestor",
+    "Prepared",
+    "expire_series",
+    "ingest",
+    "prepare",
+    "reprocess",
+    "resume",
+]
 
 _log = logging.getLogger(__name__)
 
 #: The audit action under which the removals of one message are kept (codes and counts only).
 PROTECTION_ACTION = "ingest.protected"
+#: The reason under which messages outside the notified scope are counted.
+OUT_OF_SCOPE = "outside the notified scope"
 _ACTOR = "pipeline"
+_WAITING = (MessageState.RECEIVED, MessageState.PARSED)
 
 
-class IngestStore(Inbox, Bookings, Audit, Protocol):
+class IngestStore(Inbox, PushSeries, Bookings, PassengerLists, Audit, Protocol):
     """What ingesting needs of the store."""
 
 
@@ -67,7 +102,12 @@ class IngestResult:
     bookings: int = 0
     travellers: int = 0
     passenger_lists: int = 0
+    api_persons: int = 0
+    api_merged: int = 0
     quarantined: int = 0
+    waiting_parts: int = 0
+    out_of_scope: int = 0
+    removed_bookings: int = 0
     removed: Counter[str] = field(default_factory=Counter)
     #: The inbox message of each message received, in order (a re-delivery names the known message).
     message_ids: list[int] = field(default_factory=list)
@@ -77,23 +117,313 @@ class IngestResult:
         return sum(self.removed.values())
 
     def add(self, other: IngestResult) -> None:
-        self.messages += other.messages
-        self.duplicates += other.duplicates
-        self.stored_messages += other.stored_messages
-        self.bookings += other.bookings
-        self.travellers += other.travellers
-        self.passenger_lists += other.passenger_lists
-        self.quarantined += other.quarantined
+        for name in (
+            "messages",
+            "duplicates",
+            "stored_messages",
+            "bookings",
+            "travellers",
+            "passenger_lists",
+            "api_persons",
+            "api_merged",
+            "quarantined",
+            "waiting_parts",
+            "out_of_scope",
+            "removed_bookings",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         self.removed.update(other.removed)
         self.message_ids.extend(other.message_ids)
 
 
 @dataclass(frozen=True, slots=True)
 class _Unit:
-    """One message to keep: its blanked bytes and what reading it gave (None: nothing could be read)."""
+    """One message to keep: its cut bytes and what reading it gave (None: nothing could be read)."""
 
     raw: bytes
     outcome: ReadOutcome | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ingestor:
+    """The pipeline's settings and store, bound once; the functions below are its short forms."""
+
+    store: IngestStore
+    clock: Clock
+    policy: SensitivePolicy = DEFAULT_POLICY
+    scope: NotifiedScope = EVERY_FLIGHT
+    card_key: bytes | None = None
+    split_timeout: timedelta = timedelta(minutes=5)
+
+    # -- receiving ----------------------------------------------------------------------------------
+
+    def ingest(self, data: bytes, *, sender: str, channel: str, source: str = "<bytes>") -> IngestResult:
+        """Receive ``data`` (one payload as delivered), protect it, keep it, and store what it carries."""
+        prepared = prepare(
+            data,
+            source=source,
+            policy=self.policy,
+            card_key=self.card_key,
+            received_on=self.clock.now().date(),
+        )
+        return self.receive_prepared(prepared, sender=sender, channel=channel)
+
+    def receive_prepared(self, prepared: Prepared, *, sender: str, channel: str) -> IngestResult:
+        """The store's half of :meth:`ingest`, for a payload :func:`prepare` read (maybe elsewhere)."""
+        result = IngestResult()
+        for unit in prepared.units:
+            self._ingest_one(unit, sender=sender, channel=channel, result=result)
+        return result
+
+    def _ingest_one(self, unit: _Unit, *, sender: str, channel: str, result: IngestResult) -> None:
+        outcome = unit.outcome
+        if isinstance(outcome, (PnrPush, PassengerList)) and not self._in_scope(outcome):
+            # Not kept at all (Art 2): no inbox row, no raw bytes; one count per day.
+            self.store.count_discarded(OUT_OF_SCOPE, day=self.clock.now().date())
+            result.out_of_scope += 1
+            return
+        receipt = self.store.receive(unit.raw, sender=sender, channel=channel)
+        result.messages += 1
+        result.message_ids.append(receipt.message_id)
+        if receipt.duplicate:
+            result.duplicates += 1
+            if receipt.state not in _WAITING:
+                return  # processed before (or quarantined): a re-delivery is counted, not processed again
+        self._process(receipt.message_id, outcome, sender=sender, result=result)
+
+    def _in_scope(self, message: PnrPush | PassengerList) -> bool:
+        flights: Sequence[Flight | None] = (
+            (message.flight,) if isinstance(message, PnrPush) else message.legs or (None,)
+        )
+        for flight in flights:
+            if flight is None or flight.departure is None:
+                return True  # cannot be judged: kept (and quarantined later if it cannot be stored)
+            if self.scope.covers(flight.origin, flight.destination, flight.departure.local.date()):
+                return True
+        return False
+
+    # -- processing ---------------------------------------------------------------------------------
+
+    def _process(self, mid: int, outcome: ReadOutcome | None, *, sender: str, result: IngestResult) -> None:
+        store = self.store
+        if outcome is None:
+            self._quarantine(mid, "no PNRGOV or PAXLST message could be found", result)
+            return
+        if isinstance(outcome, ParseError):
+            self._quarantine(mid, _reason(outcome), result)
+            return
+        store.advance(mid, MessageState.PARSED)
+        if isinstance(outcome, PassengerList):
+            self._store_list(mid, outcome, result)
+            return
+        protected, removals = protect_push(outcome, self.policy)
+        key = _series_key(protected, sender)
+        if key is None:
+            self._store_push([(mid, protected)], {mid: removals}, result)
+            return
+        header = protected.header
+        known = store.series_of(mid)
+        series = store.add_part(mid, key=key, part=header.part or 1, final=bool(header.final_part))
+        if known is None and removals:
+            self._record_removals(mid, removals)  # once, when the part first joins its series
+            result.removed.update(removals)
+        if series.complete:
+            self._store_series(series, {mid: protected}, result)
+        else:
+            result.waiting_parts += 1
+            _log.info(
+                "message %d is part %d of split push %d; waiting for parts %s",
+                mid,
+                header.part or 1,
+                series.id,
+                ", ".join(map(str, series.missing)) or "after the last received",
+            )
+
+    def _store_series(self, series: SeriesState, known: dict[int, PnrPush], result: IngestResult) -> None:
+        """Store a complete series: re-read the parts kept in the inbox (their bytes are already cut)."""
+        parts: list[tuple[int, PnrPush]] = []
+        for number in sorted(series.parts):
+            mid = series.parts[number]
+            push = known.get(mid) or self._reread_push(mid)
+            if push is None:
+                return  # quarantined by _reread_push; the series expires
+            parts.append((mid, push))
+        if self._store_push(parts, {}, result):
+            self.store.close_series(series.id, "stored")
+
+    def _reread_push(self, mid: int) -> PnrPush | None:
+        raw = self.store.raw(mid)
+        outcomes = [] if raw is None else [u.outcome for u in self._read(raw, mid)]
+        if len(outcomes) == 1 and isinstance(outcomes[0], PnrPush):
+            return protect_push(outcomes[0], self.policy)[0]
+        self.store.advance(
+            mid, MessageState.QUARANTINED, reason="a kept part of a split push cannot be read again"
+        )
+        return None
+
+    def _read(self, raw: bytes, mid: int) -> list[ReadUnit]:
+        return read_units(
+            raw, source=f"message {mid}", card_key=self.card_key, received_on=self.clock.now().date()
+        )
+
+    def _store_push(
+        self, parts: list[tuple[int, PnrPush]], removals: dict[int, Removals], result: IngestResult
+    ) -> bool:
+        store = self.store
+        try:
+            pushed = store.store_parts(parts)
+        except UnstorablePush as error:
+            for mid, _ in parts:
+                self._quarantine(mid, f"cannot be stored: {error}", result)
+            return False
+        for mid, _ in parts:
+            if removals.get(mid) and not pushed.already_stored:
+                self._record_removals(mid, removals[mid])
+            result.removed.update(removals.get(mid, {}))
+        for mid, _ in parts:
+            store.advance(mid, MessageState.STORED)
+        result.stored_messages += len(parts)
+        result.bookings += sum(len(push.bookings) for _, push in parts)
+        result.travellers += sum(len(b.travellers) for _, push in parts for b in push.bookings)
+        result.removed_bookings += pushed.removed
+        if pushed.flight_id:
+            self._merge(pushed.flight_id, result)
+        return True
+
+    def _store_list(self, mid: int, plist: PassengerList, result: IngestResult) -> None:
+        try:
+            stored = self.store.store_passenger_list(mid, plist)
+        except UnstorablePush as error:
+            self._quarantine(mid, f"cannot be stored: {error}", result)
+            return
+        self.store.advance(mid, MessageState.STORED)
+        result.stored_messages += 1
+        result.passenger_lists += 1
+        result.api_persons += stored.persons
+        if stored.flight_id is not None:
+            self._merge(stored.flight_id, result)
+
+    def _merge(self, flight_id: int, result: IngestResult) -> None:
+        """Merge the flight's API persons not merged yet with its current travellers."""
+        waiting = self.store.api_persons(flight_id, unmatched_only=True)
+        if not waiting:
+            return  # most flights: no API data, or all of it merged already
+        persons = self.store.api_persons(flight_id)
+        taken = {p.match.traveller_id for p in persons if p.match is not None}
+        travellers = [t for t in self.store.current_travellers(flight_id) if t.id not in taken]
+        matches = match_api_persons(waiting, travellers)
+        result.api_merged += self.store.record_api_matches(matches)
+
+    def _quarantine(self, mid: int, reason: str, result: IngestResult) -> None:
+        self.store.advance(mid, MessageState.QUARANTINED, reason=reason)
+        result.quarantined += 1
+
+    def _record_removals(self, message_id: int, removals: Removals) -> None:
+        total = sum(removals.values())
+        _log.info(
+            "message %d: %d sensitive or non-Annex I items removed (policy %s): %s",
+            message_id,
+            total,
+            self.policy.version,
+            ", ".join(f"{code} x{n}" for code, n in sorted(removals.items())),
+        )
+        self.store.record(
+            actor=_ACTOR,
+            action=PROTECTION_ACTION,
+            subject=f"message {message_id}",
+            details={
+                "policy_version": self.policy.version,
+                "removals": dict(sorted(removals.items())),
+                "total": total,
+            },
+        )
+
+    # -- taking up again ----------------------------------------------------------------------------
+
+    def reprocess(self, message_id: int) -> IngestResult:
+        """Run a kept message through the pipeline again (a retry from quarantine, or after a crash)."""
+        store = self.store
+        result = IngestResult()
+        message = store.message(message_id)
+        raw = store.raw(message_id)
+        if message is None or raw is None:
+            return result
+        if message.state is MessageState.QUARANTINED:
+            store.advance(message_id, MessageState.RECEIVED)
+        elif message.state not in _WAITING:
+            return result  # stored already: nothing to do
+        units = self._read(raw, message_id)
+        outcome = units[0].outcome if len(units) == 1 else None
+        if len(units) > 1:
+            outcome = ParseError(f"{len(units)} messages where one was kept")
+        result.message_ids.append(message_id)
+        self._process(message_id, outcome, sender=message.sender, result=result)
+        return result
+
+    def resume(self) -> IngestResult:
+        """Take up every message a crash left half-way (received, or parsed and not waiting for parts)."""
+        result = IngestResult()
+        for state in _WAITING:
+            after = 0
+            while batch := self.store.messages(state, after=after, limit=200):
+                for message in batch:
+                    series = self.store.series_of(message.id)
+                    if series is not None and series.state == "open" and not series.complete:
+                        continue  # a part waiting for the rest of its push
+                    if series is not None and series.state == "open":
+                        self._store_series(series, {}, result)
+                    else:
+                        result.add(self.reprocess(message.id))
+                after = batch[-1].id
+        return result
+
+    def expire_series(self) -> IngestResult:
+        """Close split pushes still incomplete after the split timeout (see the module documentation)."""
+        result = IngestResult()
+        now: datetime = self.clock.now()
+        for series in self.store.open_series(opened_before=now - self.split_timeout):
+            if 1 not in series.parts and series.final_part is None:
+                # never a first or a last part: single messages numbered with a bare counter
+                for mid in series.parts.values():
+                    push = self._reread_push(mid)
+                    if push is not None:
+                        self._store_push([(mid, push)], {}, result)
+                self.store.close_series(series.id, "stored", reason="parts stored one by one")
+                continue
+            seconds = int(self.split_timeout.total_seconds())
+            reason = (
+                f"split push incomplete after {seconds} s: received parts "
+                f"{', '.join(map(str, sorted(series.parts)))}; missing "
+                f"{', '.join(map(str, series.missing)) or 'the last part'}"
+            )
+            for mid in series.parts.values():
+                message = self.store.message(mid)
+                if message is not None and message.state in _WAITING:
+                    self._quarantine(mid, reason, result)
+            self.store.close_series(series.id, "quarantined", reason=reason)
+            _log.warning("split push %d quarantined: %s", series.id, reason)
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A payload read and cut into messages, ready for the store; picklable, so another process can
+    do the reading (the CPU-heavy half) while this one writes."""
+
+    units: tuple[_Unit, ...]
+
+
+def prepare(
+    data: bytes,
+    *,
+    source: str = "<bytes>",
+    policy: SensitivePolicy = DEFAULT_POLICY,
+    card_key: bytes | None = None,
+    received_on: date | None = None,
+) -> Prepared:
+    """Read ``data`` and cut the sensitive items out of each message's bytes. Pure: no store, no clock."""
+    units = read_units(data, source=source, card_key=card_key, received_on=received_on)
+    return Prepared(tuple(_units(data, units, policy)))
 
 
 def ingest(
@@ -106,41 +436,67 @@ def ingest(
     policy: SensitivePolicy = DEFAULT_POLICY,
     card_key: bytes | None = None,
     source: str = "<bytes>",
+    scope: NotifiedScope = EVERY_FLIGHT,
 ) -> IngestResult:
     """Receive `data` (one payload as delivered), protect it, keep it, and store what it carries."""
-    received_on = clock.now().date()
-    outcomes = read_messages(data, source=source, card_key=card_key, received_on=received_on)
-    result = IngestResult()
-    for unit in _units(data, outcomes, policy):
-        _ingest_one(store, unit, sender=sender, channel=channel, policy=policy, result=result)
-    return result
+    ingestor = Ingestor(store, clock, policy=policy, scope=scope, card_key=card_key)
+    return ingestor.ingest(data, sender=sender, channel=channel, source=source)
 
 
-def _units(data: bytes, outcomes: Sequence[ReadOutcome], policy: SensitivePolicy) -> list[_Unit]:
-    """Split the payload into messages with their blanked bytes, paired with the reader's outcomes."""
-    if sniff_format(data) is MessageFormat.PNRGOV_XML:
-        return [_Unit(data, outcomes[0] if outcomes else None)]
-    try:
-        interchanges = read_interchanges(data)
-    except ParseError:
-        return [_Unit(data, outcomes[0] if outcomes else None)]
-    found = [(ic, m) for ic in interchanges for m in ic.messages]
-    if len(found) != len(outcomes) or not found:
-        # the reader and the tokenizer disagree (or nothing was found): keep the payload whole
-        spans = [s for ic, m in found for s in sensitive_spans(m.segments, policy, data, ic.chars)]
-        outcome = outcomes[0] if len(outcomes) == 1 else None
-        return [_Unit(blank_segments(data, spans), outcome)]
-    if len(found) == 1:
-        ic, message = found[0]
-        return [
-            _Unit(
-                blank_segments(data, sensitive_spans(message.segments, policy, data, ic.chars)), outcomes[0]
-            )
+def reprocess(
+    store: IngestStore, message_id: int, *, clock: Clock, card_key: bytes | None = None
+) -> IngestResult:
+    return Ingestor(store, clock, card_key=card_key).reprocess(message_id)
+
+
+def resume(store: IngestStore, *, clock: Clock, card_key: bytes | None = None) -> IngestResult:
+    return Ingestor(store, clock, card_key=card_key).resume()
+
+
+def expire_series(
+    store: IngestStore, *, clock: Clock, timeout: timedelta, card_key: bytes | None = None
+) -> IngestResult:
+    return Ingestor(store, clock, card_key=card_key, split_timeout=timeout).expire_series()
+
+
+def _series_key(push: PnrPush, sender: str) -> str | None:
+    """The reassembly key of a part of a split push (None for a push sent whole).
+
+    A part: flagged first of several (``01:C``) or numbered above 1. Key: sender (UNB, else the
+    transport's), pushed flight and date, common access reference, MSG function.
+    """
+    header = push.header
+    part = header.part
+    if not (header.final_part is False or (part is not None and part > 1)):
+        return None
+    flight = push.flight
+    when = flight.departure.local.date().isoformat() if flight and flight.departure else "?"
+    return "|".join(
+        [
+            header.sender or sender,
+            flight.designator if flight else "?",
+            flight.origin or "" if flight else "",
+            when,
+            header.common_access_ref or header.message_ref or "",
+            push.function or "",
         ]
-    return [
-        _Unit(_message_bytes(data, ic, message, policy), outcome)
-        for (ic, message), outcome in zip(found, outcomes, strict=True)
-    ]
+    )
+
+
+def _units(data: bytes, units: Sequence[ReadUnit], policy: SensitivePolicy) -> list[_Unit]:
+    """Split the payload into messages with their cut bytes, paired with the reader's outcomes."""
+    if sniff_format(data) is MessageFormat.PNRGOV_XML:
+        outcome = units[0].outcome if units else None
+        return [_Unit(blank_segments(data, sensitive_xml_spans(data, policy)), outcome)]
+    found = [(u.interchange, u.message, u.outcome) for u in units if u.interchange and u.message]
+    if not found:
+        return [_Unit(data, units[0].outcome if units else None)]
+    if len(found) == 1:
+        ic, message, outcome = found[0]
+        return [
+            _Unit(blank_segments(data, sensitive_spans(message.segments, policy, data, ic.chars)), outcome)
+        ]
+    return [_Unit(_message_bytes(data, ic, message, policy), outcome) for ic, message, outcome in found]
 
 
 def _message_bytes(data: bytes, ic: Interchange, message: EdifactMessage, policy: SensitivePolicy) -> bytes:
@@ -167,73 +523,3 @@ def _reason(error: ParseError) -> str:
     if error.segment is not None:
         where.append(f"segment {error.segment}")
     return f"cannot be read: {error.reason}" + (f" ({', '.join(where)})" if where else "")
-
-
-def _ingest_one(
-    store: IngestStore,
-    unit: _Unit,
-    *,
-    sender: str,
-    channel: str,
-    policy: SensitivePolicy,
-    result: IngestResult,
-) -> None:
-    receipt = store.receive(unit.raw, sender=sender, channel=channel)
-    result.messages += 1
-    mid = receipt.message_id
-    result.message_ids.append(mid)
-    if receipt.duplicate:
-        result.duplicates += 1
-        if receipt.state is not MessageState.RECEIVED:
-            return  # processed before (or quarantined): a re-delivery is counted, not processed again
-    outcome = unit.outcome
-    if outcome is None:
-        store.advance(mid, MessageState.QUARANTINED, reason="no PNRGOV or PAXLST message could be found")
-        result.quarantined += 1
-        return
-    if isinstance(outcome, ParseError):
-        store.advance(mid, MessageState.QUARANTINED, reason=_reason(outcome))
-        result.quarantined += 1
-        return
-    store.advance(mid, MessageState.PARSED)
-    if isinstance(outcome, PassengerList):
-        result.passenger_lists += 1  # no protocol for API data yet: stays parsed
-        return
-    assert isinstance(outcome, PnrPush)
-    protected, removals = protect_push(outcome, policy)
-    try:
-        pushed = store.store_push(mid, protected)
-    except UnstorablePush as error:
-        store.advance(mid, MessageState.QUARANTINED, reason=f"cannot be stored: {error}")
-        result.quarantined += 1
-        return
-    if removals and not pushed.already_stored:
-        _record_removals(store, mid, removals, policy)
-    store.advance(mid, MessageState.STORED)
-    result.stored_messages += 1
-    result.bookings += len(protected.bookings)
-    result.travellers += sum(len(b.travellers) for b in protected.bookings)
-    result.removed.update(removals)
-
-
-def _record_removals(
-    store: IngestStore, message_id: int, removals: Removals, policy: SensitivePolicy
-) -> None:
-    total = sum(removals.values())
-    _log.info(
-        "message %d: %d sensitive or non-Annex I items removed (policy %s): %s",
-        message_id,
-        total,
-        policy.version,
-        ", ".join(f"{code} x{n}" for code, n in sorted(removals.items())),
-    )
-    store.record(
-        actor=_ACTOR,
-        action=PROTECTION_ACTION,
-        subject=f"message {message_id}",
-        details={
-            "policy_version": policy.version,
-            "removals": dict(sorted(removals.items())),
-            "total": total,
-        },
-    )

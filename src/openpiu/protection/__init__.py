@@ -36,6 +36,16 @@ from openpiu.protection.raw import (
     segment_span,
     sensitive_spans,
 )
+from openpiu.protection.scope import (
+    EU_MEMBER_STATES,
+    EVERY_FLIGHT,
+    NotifiedScope,
+    ScopeError,
+    ScopeVersion,
+    load_scope,
+    scope_from,
+)
+from openpiu.protection.xml import sensitive_xml_spans
 
 __all__ = [
     "DEFAULT_ANNEX_REMARK_KINDS",
@@ -45,18 +55,26 @@ __all__ = [
     "DEFAULT_STRUCTURED_CODES",
     "DEFAULT_TERMS",
     "DEFAULT_VERSION",
+    "EU_MEMBER_STATES",
+    "EVERY_FLIGHT",
+    "NotifiedScope",
     "PolicyError",
     "Removals",
+    "ScopeError",
+    "ScopeVersion",
     "SegmentLike",
     "SensitivePolicy",
     "ServiceCharsLike",
     "blank_segments",
     "history_removal",
+    "load_scope",
     "merge_removals",
     "protect_push",
     "remark_removal",
+    "scope_from",
     "segment_removal",
     "segment_span",
     "sensitive_spans",
+    "sensitive_xml_spans",
     "service_removal",
 ]

@@ -1,25 +1,33 @@
 """Use cases: ingest message files and folders (`openpiu ingest`), and say what is stored (`openpiu status`).
 
 The JSON of `status` is a contract (issue 4): ``messages`` (``received``, ``duplicates``, ``stored``,
-``quarantined``, and ``parsed`` for messages with no store yet, e.g. PAXLST), ``flights``, ``bookings``,
-``booking_versions``, ``travellers``, ``removed_sensitive_items``, ``out_of_scope_messages``. Every number is
-counted from the database.
+``quarantined``, ``parsed`` for parts of split pushes waiting for the rest, ``waiting`` for messages not
+read yet), ``flights``, ``bookings``, ``booking_versions``, ``travellers``, ``removed_sensitive_items``,
+``out_of_scope_messages`` (counted, never kept), and the API data: ``passenger_lists``, ``api_persons``,
+``api_persons_merged``. Every number is counted from the database.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from openpiu.clock import Clock
-from openpiu.pipeline import PROTECTION_ACTION, IngestResult, ingest
-from openpiu.protection import DEFAULT_POLICY, SensitivePolicy
+from openpiu.pipeline import OUT_OF_SCOPE, PROTECTION_ACTION, Ingestor, IngestResult, Prepared, prepare
+from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy, load_scope
+from openpiu.settings import Settings
 from openpiu.store import MessageState, Store, open_store
 
-__all__ = ["IngestSummary", "files_in", "ingest_paths", "status"]
+__all__ = ["IngestSummary", "files_in", "ingest_paths", "notified_scope", "status"]
 
 _log = logging.getLogger(__name__)
 
@@ -27,6 +35,7 @@ _log = logging.getLogger(__name__)
 Progress = Callable[[int, int, Path], None]
 
 _CHANNEL = "file"
+_POOL_MIN_FILES = 8  # below this, starting reader processes costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +56,22 @@ class IngestSummary:
             "stored_messages": r.stored_messages,
             "bookings": r.bookings,
             "travellers": r.travellers,
-            "passenger_lists_kept_parsed": r.passenger_lists,
+            "passenger_lists": r.passenger_lists,
+            "api_persons": r.api_persons,
+            "api_merged": r.api_merged,
+            "waiting_parts": r.waiting_parts,
+            "out_of_scope": r.out_of_scope,
+            "removed_bookings": r.removed_bookings,
             "quarantined": r.quarantined,
             "removed_items": dict(sorted(r.removed.items())),
         }
+
+
+def notified_scope(settings: Settings) -> NotifiedScope:
+    """The scope in ``OPENPIU_SCOPE_FILE``, or every flight when none is set (raises ScopeError)."""
+    if settings.scope_file is None:
+        return EVERY_FLIGHT
+    return load_scope(settings.scope_file)
 
 
 def files_in(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -71,40 +92,80 @@ def ingest_paths(
     url: str,
     clock: Clock,
     policy: SensitivePolicy = DEFAULT_POLICY,
+    scope: NotifiedScope = EVERY_FLIGHT,
     card_key: bytes | None = None,
     sender: str = "folder",
     progress: Progress | None = None,
+    readers: int | None = None,
 ) -> IngestSummary:
-    """Ingest every file; the schema at `url` must be up to date (else the store's StoreError says so)."""
+    """Ingest every file; the schema at `url` must be up to date (else the store's StoreError says so).
+
+    Messages a crash left half-way in the database are taken up first. Files are read (parsed and cut)
+    by ``readers`` other processes (default: one per CPU beyond this one; 0 reads here) while this
+    process writes, in file order, so the result is the same as reading them one by one.
+    """
     files = list(files_in(paths))
     total = IngestResult()
     unreadable: list[str] = []
     store = open_store(url, clock=clock)
+    ingestor = Ingestor(store, clock, policy=policy, scope=scope, card_key=card_key)
+    received_on = clock.now().date()
     try:
-        for done, path in enumerate(files, start=1):
-            try:
-                data = path.read_bytes()
-            except OSError as error:
-                _log.warning("cannot read %s: %s", path, error.strerror or error)
+        total.add(ingestor.resume())
+        for done, (path, prepared) in enumerate(
+            _read_all(files, policy=policy, card_key=card_key, received_on=received_on, readers=readers),
+            start=1,
+        ):
+            if isinstance(prepared, OSError):
+                _log.warning("cannot read %s: %s", path, prepared.strerror or prepared)
                 unreadable.append(str(path))
             else:
-                total.add(
-                    ingest(
-                        store,
-                        data,
-                        sender=sender,
-                        channel=_CHANNEL,
-                        clock=clock,
-                        policy=policy,
-                        card_key=card_key,
-                        source=path.name,
-                    )
-                )
+                total.add(ingestor.receive_prepared(prepared, sender=sender, channel=_CHANNEL))
             if progress is not None:
                 progress(done, len(files), path)
     finally:
         store.close()
     return IngestSummary(files=len(files), unreadable=tuple(unreadable), result=total)
+
+
+def _prepare_file(
+    path: Path, policy: SensitivePolicy, card_key: bytes | None, received_on: date
+) -> Prepared | OSError:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return error
+    return prepare(data, source=path.name, policy=policy, card_key=card_key, received_on=received_on)
+
+
+def _read_all(
+    files: list[Path],
+    *,
+    policy: SensitivePolicy,
+    card_key: bytes | None,
+    received_on: date,
+    readers: int | None,
+) -> Iterator[tuple[Path, Prepared | OSError]]:
+    """Each file with what reading it gave, in order; read ahead by a pool of processes when it pays."""
+    count = max(0, (os.cpu_count() or 1) - 1) if readers is None else readers
+    if count == 0 or len(files) < _POOL_MIN_FILES:
+        for path in files:
+            yield path, _prepare_file(path, policy, card_key, received_on)
+        return
+    window = 4 * count  # enough read ahead to keep the readers busy, bounded so memory stays flat
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque[tuple[Path, Future[Prepared | OSError]]] = deque()
+        queued = iter(files)
+        for path in islice(queued, window):
+            pending.append((path, pool.submit(_prepare_file, path, policy, card_key, received_on)))
+        while pending:
+            path, future = pending.popleft()
+            following = next(queued, None)
+            if following is not None:
+                pending.append(
+                    (following, pool.submit(_prepare_file, following, policy, card_key, received_on))
+                )
+            yield path, future.result()
 
 
 def status(url: str, *, clock: Clock) -> dict[str, Any]:
@@ -113,6 +174,7 @@ def status(url: str, *, clock: Clock) -> dict[str, Any]:
     try:
         counts = store.message_counts()
         bookings = store.booking_counts()
+        api = store.api_counts()
         removed = removed_items(store)
     finally:
         store.close()
@@ -131,7 +193,10 @@ def status(url: str, *, clock: Clock) -> dict[str, Any]:
         "booking_versions": bookings.booking_versions,
         "travellers": bookings.travellers,
         "removed_sensitive_items": removed,
-        "out_of_scope_messages": 0,  # the notified scope is not applied yet: nothing is out of scope
+        "out_of_scope_messages": counts.discarded.get(OUT_OF_SCOPE, 0),
+        "passenger_lists": api.lists,
+        "api_persons": api.persons,
+        "api_persons_merged": api.matched,
     }
 
 

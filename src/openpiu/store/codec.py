@@ -25,14 +25,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from openpiu.model import Booking, PartialDate, Traveller
+from openpiu.model import ApiPerson, Booking, PartialDate, Traveller
 
 __all__ = [
+    "API_PERSON_IDENTITY_FIELDS",
     "BOOKING_IDENTITY_FIELDS",
     "TRAVELLER_IDENTITY_FIELDS",
     "SplitBooking",
+    "api_person_from_parts",
     "from_json",
     "join_booking",
+    "split_api_person",
     "split_booking",
     "to_json",
 ]
@@ -60,6 +63,21 @@ TRAVELLER_IDENTITY_FIELDS = (
 BOOKING_IDENTITY_FIELDS = ("group_name", "contacts", "addresses", "payments", "remarks", "history")
 #: Identifying parts inside segments: check-in names and segment remarks are moved out by position.
 _CHECK_IN_NAME_FIELDS = ("surname", "given_names")
+#: API person fields masked with the rest of the API data (Art 12(2)(f)): all that identifies the person.
+API_PERSON_IDENTITY_FIELDS = (
+    "surname",
+    "given_names",
+    "gender",
+    "date_of_birth",
+    "nationality",
+    "address",
+    "residence_country",
+    "place_of_birth",
+    "documents",
+    "unique_id",
+    "contacts",
+    "references",
+)
 
 
 def to_json(record: object) -> Json:
@@ -125,6 +143,16 @@ def join_booking(
     if travellers:
         document["travellers"] = [{**p, **i} for p, i in travellers]
     return from_json(Booking, document)
+
+
+def split_api_person(person: ApiPerson) -> tuple[Json, Json]:
+    """The public part (role, ports, seat, bags) and the identifying part of an API person."""
+    public = to_json(person)
+    return public, _take(public, API_PERSON_IDENTITY_FIELDS)
+
+
+def api_person_from_parts(public: Mapping[str, Any], identity: Mapping[str, Any]) -> ApiPerson:
+    return from_json(ApiPerson, {**public, **identity})
 
 
 def traveller_from_parts(public: Mapping[str, Any], identity: Mapping[str, Any]) -> Traveller:

@@ -16,10 +16,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from openpiu.model import Booking, Flight, PnrPush, Traveller
+from openpiu.model import ApiPerson, Booking, Flight, PassengerList, PnrPush, Traveller
 
 __all__ = [
     "TRANSITIONS",
+    "ApiCounts",
+    "ApiMatch",
     "Audit",
     "AuditCheck",
     "AuditEvent",
@@ -32,13 +34,18 @@ __all__ = [
     "MessageCounts",
     "MessageState",
     "NotFound",
+    "PassengerLists",
     "PushResult",
+    "PushSeries",
     "Receipt",
+    "SeriesState",
     "StateChange",
     "Store",
     "StoreError",
+    "StoredApiPerson",
     "StoredBooking",
     "StoredFlight",
+    "StoredList",
     "StoredTraveller",
     "UnstorablePush",
 ]
@@ -122,6 +129,8 @@ class MessageCounts:
 
     by_state: Mapping[MessageState, int]
     duplicates: int
+    #: Messages not kept at all, by reason (e.g. outside the notified scope): only counted.
+    discarded: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -139,6 +148,10 @@ class PushResult:
     new_bookings: int
     cancelled: int
     already_stored: bool = False
+    #: Bookings that a full push no longer lists (they left the flight): marked cancelled, versions kept.
+    removed: int = 0
+    #: The inbox messages of the push (several for a split push, in part order).
+    message_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +182,8 @@ class StoredBooking:
     message_id: int
     part: int | None
     booking: Booking
+    #: When a full push no longer listed the booking: that push's message (the booking is cancelled).
+    removed_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +221,72 @@ class BookingCounts:
     bookings: int
     booking_versions: int
     travellers: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesState:
+    """The parts of one split push received so far, and whether they make the whole push."""
+
+    id: int
+    key: str
+    state: str  # open, stored, quarantined
+    parts: Mapping[int, int]  # part number -> inbox message id
+    final_part: int | None  # the number of the part marked last, once it arrived
+    opened_at: datetime
+
+    @property
+    def complete(self) -> bool:
+        return self.final_part is not None and set(self.parts) == set(range(1, self.final_part + 1))
+
+    @property
+    def missing(self) -> list[int]:
+        """Part numbers not received yet (up to the last part, or the highest one seen)."""
+        last = self.final_part or max(self.parts, default=0)
+        return [n for n in range(1, last + 1) if n not in self.parts]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredList:
+    """What :meth:`PassengerLists.store_passenger_list` stored (or found stored before)."""
+
+    id: int
+    message_id: int
+    flight_id: int | None  # None until a PNR push names the flight
+    flight_date: date
+    persons: int
+    already_stored: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApiMatch:
+    """An API person recognised as a traveller of a booking on the same flight, and why."""
+
+    api_person_id: int
+    traveller_id: int
+    booking_id: int
+    method: str  # e.g. "document", "name and date of birth"
+    confidence: float  # 0..1
+    explanation: tuple[str, ...]  # the features that agreed (or disagreed), never their values
+
+
+@dataclass(frozen=True, slots=True)
+class StoredApiPerson:
+    """A person of a stored passenger list, with the traveller it was merged with, if any."""
+
+    id: int
+    list_id: int
+    flight_id: int | None
+    flight_date: date
+    position: int
+    person: ApiPerson
+    match: ApiMatch | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCounts:
+    lists: int
+    persons: int
+    matched: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +342,54 @@ class Inbox(Protocol):
 
     def message_counts(self) -> MessageCounts: ...
 
+    def count_discarded(self, reason: str, *, day: date) -> None:
+        """Count one message that is not kept at all (e.g. outside the notified scope)."""
+        ...
+
+
+class PushSeries(Protocol):
+    """The parts of split pushes, held until the whole push is there (reassembly)."""
+
+    def add_part(self, message_id: int, *, key: str, part: int, final: bool) -> SeriesState:
+        """Add the message as part ``part`` of the open series ``key`` (opened when there is none).
+
+        Adding a part again changes nothing. A part number the open series already holds from another
+        message starts a new series: the old one waits for its missing parts until it expires.
+        """
+        ...
+
+    def series_of(self, message_id: int) -> SeriesState | None: ...
+
+    def open_series(self, *, opened_before: datetime) -> list[SeriesState]:
+        """Series still waiting for parts that were opened before ``opened_before``, oldest first."""
+        ...
+
+    def close_series(self, series_id: int, state: str, *, reason: str | None = None) -> None:
+        """Mark the series stored or quarantined (it no longer takes parts)."""
+        ...
+
+
+class PassengerLists(Protocol):
+    """API data (PAXLST) and its merge with the PNR travellers of the same flight."""
+
+    def store_passenger_list(self, message_id: int, plist: PassengerList) -> StoredList:
+        """Keep the list's persons; storing the same message again changes nothing."""
+        ...
+
+    def api_persons(self, flight_id: int, *, unmatched_only: bool = False) -> list[StoredApiPerson]:
+        """The persons of every list of the flight, with their merge."""
+        ...
+
+    def current_travellers(self, flight_id: int) -> list[StoredTraveller]:
+        """Travellers of the flight's current bookings that are not cancelled."""
+        ...
+
+    def record_api_matches(self, matches: list[ApiMatch]) -> int:
+        """Keep the merges; a person merged before keeps its first merge. Returns how many were added."""
+        ...
+
+    def api_counts(self) -> ApiCounts: ...
+
 
 class Bookings(Protocol):
     """Flights and bookings as pushed: every version kept, the current state of each at hand."""
@@ -269,9 +398,18 @@ class Bookings(Protocol):
         """Add a version of each booking in ``push`` (from inbox message ``message_id``).
 
         Storing the same message again changes nothing. A version older than the current one (by the
-        push's preparation time) is kept but does not become current.
+        push's preparation time) is kept but does not become current. A full push (function 22)
+        replaces: a booking it does not list, whose current version is older, is marked cancelled
+        (``removed_by``). A codeshare push is stored on the operating flight. API lists of the flight
+        received before are linked to it.
         """
         ...
+
+    def store_parts(self, parts: list[tuple[int, PnrPush]]) -> PushResult:
+        """Store one push delivered in several messages (the parts in order) as one push."""
+        ...
+
+    def flight(self, flight_id: int) -> StoredFlight | None: ...
 
     def find_flights(
         self, *, flight_date: date, carrier: str | None = None, number: str | None = None
@@ -314,7 +452,7 @@ class Audit(Protocol):
         ...
 
 
-class Store(Inbox, Bookings, Audit, Protocol):
+class Store(Inbox, PushSeries, Bookings, PassengerLists, Audit, Protocol):
     """All of the storage contract, as one object."""
 
     def close(self) -> None: ...

@@ -28,15 +28,24 @@ from sqlalchemy.engine import Dialect
 __all__ = [
     "GENESIS_HASH",
     "UtcDateTime",
+    "api_matches",
+    "api_person_identities",
+    "api_persons",
     "audit_events",
     "booking_identities",
+    "booking_removals",
     "booking_versions",
     "bookings",
+    "discarded_messages",
+    "flight_designators",
     "flights",
     "message_bodies",
     "message_states",
     "messages",
     "metadata",
+    "passenger_lists",
+    "push_parts",
+    "push_series",
     "traveller_identities",
     "travellers",
 ]
@@ -235,6 +244,134 @@ traveller_identities = sa.Table(
     sa.Column("date_of_birth", sa.Text),  # YYYY[-MM[-DD]]
     sa.Column("record", Document, nullable=False),  # names, documents, contacts, addresses, tickets ...
     sa.Column("masked_at", UtcDateTime),
+)
+
+# --- split pushes ----------------------------------------------------------------------------------
+
+push_series = sa.Table(
+    "push_series",
+    metadata,
+    _id(),
+    # sender, flight, common access reference and function: the parts of one push share it
+    sa.Column("series_key", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # open, stored, quarantined
+    sa.Column("opened_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("closed_at", UtcDateTime),
+    sa.Column("reason", sa.Text),
+    sa.Index("ix_push_series_key_state", "series_key", "state"),
+)
+
+push_parts = sa.Table(
+    "push_parts",
+    metadata,
+    sa.Column(
+        "message_id",
+        Id,
+        sa.ForeignKey("messages.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("series_id", Id, sa.ForeignKey("push_series.id"), nullable=False, index=True),
+    sa.Column("part", sa.Integer, nullable=False),
+    sa.Column("final", sa.Boolean, nullable=False),
+    sa.Column("added_at", UtcDateTime, nullable=False),
+)
+
+# --- reconciliation ------------------------------------------------------------------------------
+
+flight_designators = sa.Table(
+    "flight_designators",
+    metadata,
+    _id(),
+    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), nullable=False, index=True),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("carrier", sa.Text, nullable=False),
+    sa.Column("number", sa.Text, nullable=False),
+    sa.Column("operating", sa.Boolean, nullable=False),  # the operating carrier's own designator
+    sa.UniqueConstraint("flight_id", "carrier", "number"),
+)
+
+booking_removals = sa.Table(
+    "booking_removals",
+    metadata,
+    _id(),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), nullable=False),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("message_id", Id, sa.ForeignKey("messages.id"), nullable=False),  # the full push without it
+    sa.Column("pushed_at", UtcDateTime, nullable=False),
+    sa.Column("stored_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("booking_id", "message_id"),
+)
+
+# --- API data (PAXLST) ---------------------------------------------------------------------------
+
+passenger_lists = sa.Table(
+    "passenger_lists",
+    metadata,
+    _id(),
+    sa.Column("message_id", Id, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), index=True),  # once a PNR push names it
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("carrier", sa.Text, nullable=False),
+    sa.Column("number", sa.Text, nullable=False),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("crew", sa.Boolean, nullable=False),
+    sa.Column("record", Document, nullable=False),  # header and legs, without the persons
+    sa.Column("stored_at", UtcDateTime, nullable=False),
+)
+
+api_persons = sa.Table(
+    "api_persons",
+    metadata,
+    _id(),
+    sa.Column("list_id", Id, sa.ForeignKey("passenger_lists.id"), nullable=False, index=True),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("record", Document, nullable=False),  # the person without identifying fields
+    sa.UniqueConstraint("list_id", "position"),
+)
+
+api_person_identities = sa.Table(
+    "api_person_identities",
+    metadata,
+    sa.Column(
+        "api_person_id",
+        Id,
+        sa.ForeignKey("api_persons.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("surname_key", sa.Text, index=True),
+    sa.Column("record", Document, nullable=False),  # names, documents, address, contacts (Art 12(2)(f))
+    sa.Column("masked_at", UtcDateTime),
+)
+
+api_matches = sa.Table(
+    "api_matches",
+    metadata,
+    _id(),
+    sa.Column("api_person_id", Id, sa.ForeignKey("api_persons.id"), nullable=False, unique=True),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("traveller_id", Id, sa.ForeignKey("travellers.id"), nullable=False),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("explanation", Document, nullable=False),  # features that agreed, never their values
+    sa.Column("matched_at", UtcDateTime, nullable=False),
+)
+
+# --- messages not kept ---------------------------------------------------------------------------
+
+discarded_messages = sa.Table(
+    "discarded_messages",
+    metadata,
+    # Only a count per day and reason: a message outside the notified scope leaves nothing else.
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("reason", sa.Text, primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
 )
 
 # --- audit ---------------------------------------------------------------------------------------

@@ -41,11 +41,21 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from openpiu.clock import Clock
-from openpiu.model import Booking, Flight, PnrPush
+from openpiu.model import Booking, Flight, PassengerList, PnrPush
 from openpiu.store import schema as t
-from openpiu.store.codec import from_json, join_booking, split_booking, to_json, traveller_from_parts
+from openpiu.store.codec import (
+    api_person_from_parts,
+    from_json,
+    join_booking,
+    split_api_person,
+    split_booking,
+    to_json,
+    traveller_from_parts,
+)
 from openpiu.store.protocols import (
     TRANSITIONS,
+    ApiCounts,
+    ApiMatch,
     AuditCheck,
     AuditEvent,
     BookingCounts,
@@ -57,10 +67,13 @@ from openpiu.store.protocols import (
     NotFound,
     PushResult,
     Receipt,
+    SeriesState,
     StateChange,
     Store,
+    StoredApiPerson,
     StoredBooking,
     StoredFlight,
+    StoredList,
     StoredTraveller,
     StoreError,
     UnstorablePush,
@@ -73,6 +86,8 @@ _log = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _WRITE = "openpiu_write"  # execution option: this connection writes (SQLite: BEGIN IMMEDIATE)
 _AUDIT_ATTEMPTS = 20
+#: MSG function of a full push: every booking on the flight (141 is an update: only what changed).
+FULL_PUSH = "22"
 
 
 def create_engine(url: str) -> Engine:
@@ -292,74 +307,407 @@ class SqlStore:
             for state, count, extra in connection.execute(query):
                 by_state[MessageState(state)] = int(count)
                 duplicates += int(extra)
-        return MessageCounts(by_state=by_state, duplicates=duplicates)
+            discarded = {
+                row.reason: int(row.total)
+                for row in connection.execute(
+                    sa.select(
+                        t.discarded_messages.c.reason,
+                        sa.func.sum(t.discarded_messages.c.count).label("total"),
+                    ).group_by(t.discarded_messages.c.reason)
+                )
+            }
+        return MessageCounts(by_state=by_state, duplicates=duplicates, discarded=discarded)
+
+    def count_discarded(self, reason: str, *, day: date) -> None:
+        d = t.discarded_messages
+        with self._write() as connection:
+            statement = _insert(connection, d).values(day=day, reason=reason, count=1)
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["day", "reason"], set_={"count": d.c.count + 1}
+                )
+            )
+        _log.info("a message was not kept: %s", reason)
+
+    # --- split pushes ----------------------------------------------------------------------------
+
+    def add_part(self, message_id: int, *, key: str, part: int, final: bool) -> SeriesState:
+        ps, pp = t.push_series, t.push_parts
+        now = self._now()
+        with self._write() as connection:
+            if connection.dialect.name == "postgresql":
+                # one writer per series key at a time, so two workers never open two series for it
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
+            known = connection.execute(
+                sa.select(pp.c.series_id).where(pp.c.message_id == message_id)
+            ).scalar_one_or_none()
+            if known is not None:
+                return self._series(connection, known)
+            series_id = None
+            for candidate in connection.execute(
+                sa.select(ps.c.id)
+                .where(ps.c.series_key == key, ps.c.state == "open")
+                .order_by(ps.c.id.desc())
+            ).scalars():
+                taken = connection.execute(
+                    sa.select(pp.c.message_id).where(pp.c.series_id == candidate, pp.c.part == part)
+                ).first()
+                if taken is None:
+                    series_id = candidate
+                break  # only the newest open series takes parts; an older one waits to expire
+            if series_id is None:
+                series_id = connection.execute(
+                    sa.insert(ps).values(series_key=key, state="open", opened_at=now).returning(ps.c.id)
+                ).scalar_one()
+            connection.execute(
+                sa.insert(pp).values(
+                    message_id=message_id, series_id=series_id, part=part, final=final, added_at=now
+                )
+            )
+            return self._series(connection, series_id)
+
+    def _series(self, connection: Connection, series_id: int) -> SeriesState:
+        ps, pp = t.push_series, t.push_parts
+        row = connection.execute(sa.select(ps).where(ps.c.id == series_id)).one()
+        parts = connection.execute(
+            sa.select(pp.c.part, pp.c.message_id, pp.c.final).where(pp.c.series_id == series_id)
+        ).all()
+        finals = [p.part for p in parts if p.final]
+        return SeriesState(
+            id=row.id,
+            key=row.series_key,
+            state=row.state,
+            parts={p.part: p.message_id for p in sorted(parts, key=lambda p: (p.part, p.message_id))},
+            final_part=max(finals) if finals else None,
+            opened_at=row.opened_at,
+        )
+
+    def series_of(self, message_id: int) -> SeriesState | None:
+        pp = t.push_parts
+        with self._read() as connection:
+            series_id = connection.execute(
+                sa.select(pp.c.series_id).where(pp.c.message_id == message_id)
+            ).scalar_one_or_none()
+            return None if series_id is None else self._series(connection, series_id)
+
+    def open_series(self, *, opened_before: datetime) -> list[SeriesState]:
+        ps = t.push_series
+        with self._read() as connection:
+            ids = connection.execute(
+                sa.select(ps.c.id)
+                .where(ps.c.state == "open", ps.c.opened_at < opened_before)
+                .order_by(ps.c.opened_at, ps.c.id)
+            ).scalars()
+            return [self._series(connection, series_id) for series_id in list(ids)]
+
+    def close_series(self, series_id: int, state: str, *, reason: str | None = None) -> None:
+        if state not in ("stored", "quarantined"):
+            raise ValueError(f"a series is closed as stored or quarantined, not {state!r}")
+        ps = t.push_series
+        with self._write() as connection:
+            connection.execute(
+                sa.update(ps)
+                .where(ps.c.id == series_id, ps.c.state == "open")
+                .values(state=state, reason=reason, closed_at=self._now())
+            )
+
+    # --- API data --------------------------------------------------------------------------------
+
+    def store_passenger_list(self, message_id: int, plist: PassengerList) -> StoredList:
+        leg = next((leg for leg in plist.legs if leg.departure is not None), None)
+        if leg is None or leg.departure is None:
+            raise UnstorablePush(f"message {message_id}: the passenger list names no flight with a date")
+        flight_date = leg.departure.local.date()
+        origin = leg.origin or ""
+        m, pl, ap = t.messages, t.passenger_lists, t.api_persons
+        now = self._now()
+        with self._write() as connection:
+            message = connection.execute(
+                sa.select(m.c.id).where(m.c.id == message_id).with_for_update()
+            ).one_or_none()
+            if message is None:
+                raise NotFound(f"no message {message_id}")
+            known = connection.execute(sa.select(pl).where(pl.c.message_id == message_id)).one_or_none()
+            if known is not None:
+                persons = connection.execute(
+                    sa.select(sa.func.count()).where(ap.c.list_id == known.id)
+                ).scalar_one()
+                return StoredList(
+                    known.id, message_id, known.flight_id, known.flight_date, persons, already_stored=True
+                )
+            d, f = t.flight_designators, t.flights
+            candidates = connection.execute(
+                sa.select(f.c.id, f.c.origin)
+                .select_from(f.join(d, d.c.flight_id == f.c.id))
+                .where(d.c.flight_date == flight_date, d.c.carrier == leg.carrier, d.c.number == leg.number)
+                .order_by(f.c.id)
+            ).all()
+            same_origin = [c.id for c in candidates if c.origin == origin]
+            flight_id = (same_origin or [c.id for c in candidates] or [None])[0]
+            header = to_json(replace(plist, persons=()))
+            list_id = connection.execute(
+                sa.insert(pl)
+                .values(
+                    message_id=message_id,
+                    flight_id=flight_id,
+                    flight_date=flight_date,
+                    carrier=leg.carrier,
+                    number=leg.number,
+                    origin=origin,
+                    crew=plist.document_code == "250",
+                    record=header,
+                    stored_at=now,
+                )
+                .returning(pl.c.id)
+            ).scalar_one()
+            splits = [split_api_person(person) for person in plist.persons]
+            if splits:
+                ids = connection.execute(
+                    sa.insert(ap).returning(ap.c.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "list_id": list_id,
+                            "flight_date": flight_date,
+                            "position": position,
+                            "role": person.role.value,
+                            "record": public,
+                        }
+                        for position, (person, (public, _)) in enumerate(
+                            zip(plist.persons, splits, strict=True)
+                        )
+                    ],
+                ).scalars()
+                connection.execute(
+                    sa.insert(t.api_person_identities),
+                    [
+                        {
+                            "api_person_id": pid,
+                            "flight_date": flight_date,
+                            "surname_key": _name_key(person.surname),
+                            "record": identity,
+                        }
+                        for pid, person, (_, identity) in zip(ids, plist.persons, splits, strict=True)
+                    ],
+                )
+            connection.execute(sa.update(m).where(m.c.id == message_id).values(flight_date=flight_date))
+        _log.info("message %d stored as passenger list %d: %d persons", message_id, list_id, len(splits))
+        return StoredList(list_id, message_id, flight_id, flight_date, len(splits))
+
+    def api_persons(self, flight_id: int, *, unmatched_only: bool = False) -> list[StoredApiPerson]:
+        pl, ap, ai, am = t.passenger_lists, t.api_persons, t.api_person_identities, t.api_matches
+        query = (
+            sa.select(
+                ap.c.id,
+                ap.c.list_id,
+                pl.c.flight_id,
+                ap.c.flight_date,
+                ap.c.position,
+                ap.c.record,
+                ai.c.record.label("identity"),
+                am.c.traveller_id,
+                am.c.booking_id,
+                am.c.method,
+                am.c.confidence,
+                am.c.explanation,
+            )
+            .select_from(
+                ap.join(pl, pl.c.id == ap.c.list_id)
+                .join(ai, ai.c.api_person_id == ap.c.id)
+                .outerjoin(am, am.c.api_person_id == ap.c.id)
+            )
+            .where(pl.c.flight_id == flight_id)
+            .order_by(ap.c.list_id, ap.c.position)
+        )
+        if unmatched_only:
+            query = query.where(am.c.id.is_(None))
+        with self._read() as connection:
+            rows = connection.execute(query).all()
+        return [
+            StoredApiPerson(
+                id=row.id,
+                list_id=row.list_id,
+                flight_id=row.flight_id,
+                flight_date=row.flight_date,
+                position=row.position,
+                person=api_person_from_parts(row.record, row.identity),
+                match=None
+                if row.traveller_id is None
+                else ApiMatch(
+                    api_person_id=row.id,
+                    traveller_id=row.traveller_id,
+                    booking_id=row.booking_id,
+                    method=row.method,
+                    confidence=row.confidence,
+                    explanation=tuple(row.explanation),
+                ),
+            )
+            for row in rows
+        ]
+
+    def current_travellers(self, flight_id: int) -> list[StoredTraveller]:
+        tr, ti, b = t.travellers, t.traveller_identities, t.bookings
+        query = (
+            sa.select(tr, ti.c.record.label("identity"))
+            .select_from(
+                tr.join(ti, ti.c.traveller_id == tr.c.id).join(b, b.c.current_version_id == tr.c.version_id)
+            )
+            .where(b.c.flight_id == flight_id, sa.not_(b.c.cancelled))
+            .order_by(tr.c.booking_id, tr.c.position)
+        )
+        with self._read() as connection:
+            return [_stored_traveller(row) for row in connection.execute(query)]
+
+    def record_api_matches(self, matches: list[ApiMatch]) -> int:
+        if not matches:
+            return 0
+        am, ap = t.api_matches, t.api_persons
+        now = self._now()
+        with self._write() as connection:
+            dates = dict(
+                connection.execute(
+                    sa.select(ap.c.id, ap.c.flight_date).where(
+                        ap.c.id.in_({m.api_person_id for m in matches})
+                    )
+                ).all()
+            )
+            merged_before = set(
+                connection.execute(
+                    sa.select(am.c.api_person_id).where(am.c.api_person_id.in_(set(dates)))
+                ).scalars()
+            )
+            rows, seen = [], set(merged_before)
+            for match in matches:
+                if match.api_person_id in seen:
+                    continue  # a person keeps its first merge
+                seen.add(match.api_person_id)
+                rows.append(
+                    {
+                        "api_person_id": match.api_person_id,
+                        "booking_id": match.booking_id,
+                        "traveller_id": match.traveller_id,
+                        "flight_date": dates[match.api_person_id],
+                        "method": match.method,
+                        "confidence": match.confidence,
+                        "explanation": list(match.explanation),
+                        "matched_at": now,
+                    }
+                )
+            if rows:  # a concurrent worker may have merged one meanwhile: its merge stays
+                connection.execute(
+                    _insert(connection, am).on_conflict_do_nothing(index_elements=["api_person_id"]), rows
+                )
+            added = len(rows)
+        return added
+
+    def api_counts(self) -> ApiCounts:
+        def count(table: sa.Table) -> sa.ScalarSelect[int]:
+            return sa.select(sa.func.count()).select_from(table).scalar_subquery()
+
+        with self._read() as connection:
+            row = connection.execute(
+                sa.select(count(t.passenger_lists), count(t.api_persons), count(t.api_matches))
+            ).one()
+        return ApiCounts(lists=row[0], persons=row[1], matched=row[2])
 
     # --- flights and bookings --------------------------------------------------------------------
 
     def store_push(self, message_id: int, push: PnrPush) -> PushResult:
-        flight = push.flight
+        return self.store_parts([(message_id, push)])
+
+    def store_parts(self, parts: list[tuple[int, PnrPush]]) -> PushResult:
+        if not parts:
+            raise ValueError("a push has at least one part")
+        message_ids = [mid for mid, _ in parts]
+        first_id, first = parts[0]
+        flight = first.flight
         if flight is None:
-            raise UnstorablePush(f"message {message_id}: the push names no flight")
+            raise UnstorablePush(f"message {first_id}: the push names no flight")
         if flight.departure is None:
-            raise UnstorablePush(f"message {message_id}: flight {flight.designator} has no departure date")
+            raise UnstorablePush(f"message {first_id}: flight {flight.designator} has no departure date")
         flight_date = flight.departure.local.date()
         origin = flight.origin or ""
+        operating = _operating_flight(flight)
         now = self._now()
         m, f, b, v = t.messages, t.flights, t.bookings, t.booking_versions
         with self._write() as connection:
-            message = connection.execute(
-                sa.select(m.c.received_at, m.c.flight_date).where(m.c.id == message_id).with_for_update()
-            ).one_or_none()
-            if message is None:
-                raise NotFound(f"no message {message_id}")
-            if message.flight_date is not None:  # stored before: a retry after a crash, or a second worker
-                return self._stored_result(connection, message_id)
-            prepared = push.header.prepared_at
-            pushed_at = message.received_at if prepared is None else _aware(prepared)
+            found = connection.execute(
+                sa.select(m.c.id, m.c.received_at, m.c.flight_date)
+                .where(m.c.id.in_(message_ids))
+                .order_by(m.c.id)
+                .with_for_update()
+            ).all()
+            if len(found) != len(set(message_ids)):
+                missing = sorted(set(message_ids) - {row.id for row in found})
+                raise NotFound(f"no message {', '.join(map(str, missing))}")
+            if any(row.flight_date is not None for row in found):
+                # stored before: a retry after a crash, or a second worker
+                return self._stored_result(connection, message_ids)
+            prepared = first.header.prepared_at
+            pushed_at = min(row.received_at for row in found) if prepared is None else _aware(prepared)
 
+            flight_key = {
+                "carrier": operating.carrier,
+                "number": operating.number,
+                "flight_date": flight_date,
+                "origin": origin,
+            }
             connection.execute(
                 _insert(connection, f)
                 .values(
-                    carrier=flight.carrier,
-                    number=flight.number,
-                    origin=origin,
-                    flight_date=flight_date,
-                    record=to_json(flight),
+                    **flight_key,
+                    record=to_json(operating),
                     push_count=0,
-                    first_message_id=message_id,
-                    last_message_id=message_id,
+                    first_message_id=first_id,
+                    last_message_id=first_id,
                     last_pushed_at=pushed_at,
                     updated_at=now,
                 )
-                .on_conflict_do_nothing(index_elements=["carrier", "number", "flight_date", "origin"])
+                .on_conflict_do_nothing(index_elements=list(flight_key))
             )
             flight_row = connection.execute(
                 sa.select(f.c.id, f.c.last_pushed_at)
-                .where(
-                    f.c.carrier == flight.carrier,
-                    f.c.number == flight.number,
-                    f.c.flight_date == flight_date,
-                    f.c.origin == origin,
-                )
+                .where(*(f.c[name] == value for name, value in flight_key.items()))
                 .with_for_update()
             ).one()
             flight_id = flight_row.id
             flight_values: dict[str, Any] = {"push_count": f.c.push_count + 1, "updated_at": now}
             if pushed_at >= flight_row.last_pushed_at:  # an older push arriving late does not win
                 flight_values |= {
-                    "record": to_json(flight),
+                    "record": to_json(operating),
                     "destination": flight.destination,
                     "departure_utc": flight.departure.utc,
-                    "last_message_id": message_id,
+                    "last_message_id": first_id,
                     "last_pushed_at": pushed_at,
                 }
             connection.execute(sa.update(f).where(f.c.id == flight_id).values(**flight_values))
-            connection.execute(sa.update(m).where(m.c.id == message_id).values(flight_date=flight_date))
+            connection.execute(sa.update(m).where(m.c.id.in_(message_ids)).values(flight_date=flight_date))
+            designators = {
+                (operating.carrier, operating.number, True),
+                (flight.carrier, flight.number, False),
+            }
+            connection.execute(
+                _insert(connection, t.flight_designators).on_conflict_do_nothing(
+                    index_elements=["flight_id", "carrier", "number"]
+                ),
+                [
+                    {
+                        "flight_id": flight_id,
+                        "flight_date": flight_date,
+                        "carrier": carrier,
+                        "number": number,
+                        "operating": is_operating,
+                    }
+                    for carrier, number, is_operating in sorted(designators, key=lambda d: not d[2])
+                ],
+            )
 
-            keys = [
-                booking.locator or f"~{message_id}/{position}"
+            pushed = [
+                (mid, push.header.part, position, booking)
+                for mid, push in parts
                 for position, booking in enumerate(push.bookings)
             ]
+            keys = [booking.locator or f"~{mid}/{position}" for mid, _, position, booking in pushed]
+            bookings_pushed = [booking for *_, booking in pushed]
             if keys:
                 connection.execute(
                     _insert(connection, b).on_conflict_do_nothing(
@@ -375,7 +723,7 @@ class SqlStore:
                             "cancelled": False,
                             "updated_at": now,
                         }
-                        for key, booking in dict(zip(keys, push.bookings, strict=True)).items()
+                        for key, booking in dict(zip(keys, bookings_pushed, strict=True)).items()
                     ],
                 )
             state = {
@@ -389,9 +737,9 @@ class SqlStore:
             }
             new_bookings = sum(1 for key in set(keys) if state[key].version_count == 0)
             counts = {key: state[key].version_count for key in keys}
-            splits = [split_booking(booking) for booking in push.bookings]
+            splits = [split_booking(booking) for booking in bookings_pushed]
             version_rows = []
-            for position, (key, booking, split) in enumerate(zip(keys, push.bookings, splits, strict=True)):
+            for key, (mid, part, position, booking), split in zip(keys, pushed, splits, strict=True):
                 counts[key] += 1
                 version_rows.append(
                     {
@@ -399,10 +747,10 @@ class SqlStore:
                         "flight_id": flight_id,
                         "flight_date": flight_date,
                         "version": counts[key],
-                        "message_id": message_id,
-                        "part": push.header.part,
+                        "message_id": mid,
+                        "part": part,
                         "position": position,
-                        "function": push.function,
+                        "function": first.function,
                         "cancelled": booking.cancelled,
                         "locator": booking.locator,
                         "pushed_at": pushed_at,
@@ -424,11 +772,11 @@ class SqlStore:
                         for vid, split in zip(version_ids, splits, strict=True)
                     ],
                 )
-            self._insert_travellers(connection, version_rows, version_ids, splits, push.bookings)
+            self._insert_travellers(connection, version_rows, version_ids, splits, bookings_pushed)
 
             # The current version of each booking: its latest by push time (ties: the later stored).
             current: dict[str, dict[str, Any]] = {}
-            for key, row, vid, booking in zip(keys, version_rows, version_ids, push.bookings, strict=True):
+            for key, row, vid, booking in zip(keys, version_rows, version_ids, bookings_pushed, strict=True):
                 before = current.get(key)
                 previous_at = before["current_pushed_at"] if before else state[key].current_pushed_at
                 entry = before or {
@@ -475,23 +823,103 @@ class SqlStore:
                     ),
                     counted,
                 )
+            removed = 0
+            if first.function == FULL_PUSH:
+                removed = self._remove_unlisted(
+                    connection,
+                    flight_id=flight_id,
+                    flight_date=flight_date,
+                    listed=set(keys),
+                    message_id=first_id,
+                    pushed_at=pushed_at,
+                )
+            self._link_lists(connection, flight_id, flight_date, designators)
         result = PushResult(
-            message_id=message_id,
+            message_id=first_id,
             flight_id=flight_id,
             flight_date=flight_date,
             versions=len(version_rows),
             new_bookings=new_bookings,
-            cancelled=sum(1 for booking in push.bookings if booking.cancelled),
+            cancelled=sum(1 for booking in bookings_pushed if booking.cancelled),
+            removed=removed,
+            message_ids=tuple(message_ids),
         )
         _log.info(
-            "message %d stored on flight %d: %d versions, %d new bookings, %d cancelled",
-            message_id,
+            "message %s stored on flight %d: %d versions, %d new bookings, %d cancelled, %d removed",
+            "+".join(map(str, message_ids)),
             flight_id,
             result.versions,
             result.new_bookings,
             result.cancelled,
+            result.removed,
         )
         return result
+
+    def _remove_unlisted(
+        self,
+        connection: Connection,
+        *,
+        flight_id: int,
+        flight_date: date,
+        listed: set[str],
+        message_id: int,
+        pushed_at: datetime,
+    ) -> int:
+        """A full push is the whole flight: bookings it no longer lists have left it (cancelled, rebooked)."""
+        b = t.bookings
+        gone = [
+            row.id
+            for row in connection.execute(
+                sa.select(b.c.id, b.c.booking_key).where(
+                    b.c.flight_id == flight_id,
+                    sa.not_(b.c.cancelled),
+                    b.c.current_pushed_at < pushed_at,  # a newer push listed it: a late full push must not
+                )
+            )
+            if row.booking_key not in listed
+        ]
+        if not gone:
+            return 0
+        now = self._now()
+        connection.execute(
+            sa.update(b)
+            .where(b.c.id.in_(gone))
+            .values(cancelled=True, current_pushed_at=pushed_at, updated_at=now)
+        )
+        connection.execute(
+            sa.insert(t.booking_removals),
+            [
+                {
+                    "booking_id": booking_id,
+                    "flight_id": flight_id,
+                    "flight_date": flight_date,
+                    "message_id": message_id,
+                    "pushed_at": pushed_at,
+                    "stored_at": now,
+                }
+                for booking_id in gone
+            ],
+        )
+        return len(gone)
+
+    def _link_lists(
+        self,
+        connection: Connection,
+        flight_id: int,
+        flight_date: date,
+        designators: set[tuple[str, str, bool]],
+    ) -> None:
+        """API lists that arrived before the flight's first PNR push belong to it now."""
+        pl = t.passenger_lists
+        connection.execute(
+            sa.update(pl)
+            .where(
+                pl.c.flight_id.is_(None),
+                pl.c.flight_date == flight_date,
+                sa.or_(*(sa.and_(pl.c.carrier == c, pl.c.number == n) for c, n, _ in designators)),
+            )
+            .values(flight_id=flight_id)
+        )
 
     def _insert_travellers(
         self,
@@ -499,7 +927,7 @@ class SqlStore:
         version_rows: list[dict[str, Any]],
         version_ids: list[int],
         splits: list[Any],
-        pushed: tuple[Booking, ...],
+        pushed: list[Booking],
     ) -> None:
         rows: list[dict[str, Any]] = []
         identities: list[dict[str, Any]] = []
@@ -541,60 +969,66 @@ class SqlStore:
             [{"traveller_id": tid, **identity} for tid, identity in zip(ids, identities, strict=True)],
         )
 
-    def _stored_result(self, connection: Connection, message_id: int) -> PushResult:
+    def _stored_result(self, connection: Connection, message_ids: list[int]) -> PushResult:
         v = t.booking_versions
+        mine = v.c.message_id.in_(message_ids)
         row = connection.execute(
             sa.select(
-                t.messages.c.flight_date,
-                sa.select(sa.func.count()).where(v.c.message_id == message_id).scalar_subquery(),
-                sa.select(sa.func.count())
-                .where(v.c.message_id == message_id, v.c.cancelled)
+                sa.select(sa.func.min(t.messages.c.flight_date))
+                .where(t.messages.c.id.in_(message_ids))
                 .scalar_subquery(),
-                sa.select(sa.func.min(v.c.flight_id)).where(v.c.message_id == message_id).scalar_subquery(),
-            ).where(t.messages.c.id == message_id)
+                sa.select(sa.func.count()).where(mine).scalar_subquery(),
+                sa.select(sa.func.count()).where(mine, v.c.cancelled).scalar_subquery(),
+                sa.select(sa.func.min(v.c.flight_id)).where(mine).scalar_subquery(),
+                sa.select(sa.func.count())
+                .select_from(t.booking_removals)
+                .where(t.booking_removals.c.message_id == message_ids[0])
+                .scalar_subquery(),
+            )
         ).one()
         flight_id = row[3]
         if flight_id is None:  # a push without bookings: find its flight by the message
             flight_id = connection.execute(
                 sa.select(sa.func.max(t.flights.c.id)).where(
                     sa.or_(
-                        t.flights.c.last_message_id == message_id, t.flights.c.first_message_id == message_id
+                        t.flights.c.last_message_id.in_(message_ids),
+                        t.flights.c.first_message_id.in_(message_ids),
                     )
                 )
             ).scalar()
-        _log.info("message %d was stored before; nothing added", message_id)
+        _log.info("message %s was stored before; nothing added", "+".join(map(str, message_ids)))
         return PushResult(
-            message_id=message_id,
+            message_id=message_ids[0],
             flight_id=int(flight_id or 0),
             flight_date=row[0],
             versions=int(row[1]),
             new_bookings=0,
             cancelled=int(row[2]),
             already_stored=True,
+            removed=int(row[4]),
+            message_ids=tuple(message_ids),
         )
 
     def find_flights(
         self, *, flight_date: date, carrier: str | None = None, number: str | None = None
     ) -> list[StoredFlight]:
-        f = t.flights
+        f, d = t.flights, t.flight_designators
         query = sa.select(f).where(f.c.flight_date == flight_date).order_by(f.c.carrier, f.c.number, f.c.id)
-        if carrier is not None:
-            query = query.where(f.c.carrier == carrier)
-        if number is not None:
-            query = query.where(f.c.number == number)
+        if carrier is not None or number is not None:
+            # by any of the flight's designators: the operating one, or a codeshare's
+            named = sa.select(d.c.flight_id).where(d.c.flight_date == flight_date)
+            if carrier is not None:
+                named = named.where(d.c.carrier == carrier)
+            if number is not None:
+                named = named.where(d.c.number == number)
+            query = query.where(f.c.id.in_(named))
         with self._read() as connection:
-            return [
-                StoredFlight(
-                    id=row.id,
-                    flight_date=row.flight_date,
-                    flight=from_json(Flight, row.record),
-                    push_count=row.push_count,
-                    first_message_id=row.first_message_id,
-                    last_message_id=row.last_message_id,
-                    last_pushed_at=row.last_pushed_at,
-                )
-                for row in connection.execute(query)
-            ]
+            return [_stored_flight(row) for row in connection.execute(query)]
+
+    def flight(self, flight_id: int) -> StoredFlight | None:
+        with self._read() as connection:
+            row = connection.execute(sa.select(t.flights).where(t.flights.c.id == flight_id)).one_or_none()
+        return None if row is None else _stored_flight(row)
 
     def current_bookings(self, flight_id: int, *, include_cancelled: bool = True) -> list[StoredBooking]:
         where = [t.bookings.c.flight_id == flight_id]
@@ -623,8 +1057,13 @@ class SqlStore:
                 v.c.version,
                 v.c.message_id,
                 v.c.part,
+                v.c.cancelled.label("version_cancelled"),
                 v.c.record,
                 i.c.record.label("identity"),
+                sa.select(sa.func.max(t.booking_removals.c.message_id))
+                .where(t.booking_removals.c.booking_id == b.c.id)
+                .scalar_subquery()
+                .label("removed_by"),
             )
             .select_from(b.join(v, v.c.id == b.c.current_version_id).join(i, i.c.version_id == v.c.id))
             .where(where)
@@ -648,6 +1087,7 @@ class SqlStore:
                 message_id=row.message_id,
                 part=row.part,
                 booking=join_booking(row.record, row.identity, travellers.get(row.version_id, [])),
+                removed_by=row.removed_by if row.cancelled and not row.version_cancelled else None,
             )
             for row in rows
         ]
@@ -708,17 +1148,7 @@ class SqlStore:
             .order_by(tr.c.id)
         )
         with self._read() as connection:
-            return [
-                StoredTraveller(
-                    id=row.id,
-                    version_id=row.version_id,
-                    booking_id=row.booking_id,
-                    flight_date=row.flight_date,
-                    position=row.position,
-                    traveller=traveller_from_parts(row.record, row.identity),
-                )
-                for row in connection.execute(query)
-            ]
+            return [_stored_traveller(row) for row in connection.execute(query)]
 
     def booking_counts(self) -> BookingCounts:
         def count(table: sa.Table) -> sa.ScalarSelect[int]:
@@ -833,6 +1263,42 @@ def _aware(value: datetime) -> datetime:
 
 def _name_key(surname: str | None) -> str | None:
     return None if surname is None else " ".join(surname.split()).upper()
+
+
+def _operating_flight(flight: Flight) -> Flight:
+    """The flight under its operating carrier's designator: codeshare pushes land on one flight."""
+    if flight.operating_carrier and flight.operating_number:
+        return replace(
+            flight,
+            carrier=flight.operating_carrier,
+            number=flight.operating_number,
+            operating_carrier=None,
+            operating_number=None,
+        )
+    return flight
+
+
+def _stored_traveller(row: Row[Any]) -> StoredTraveller:
+    return StoredTraveller(
+        id=row.id,
+        version_id=row.version_id,
+        booking_id=row.booking_id,
+        flight_date=row.flight_date,
+        position=row.position,
+        traveller=traveller_from_parts(row.record, row.identity),
+    )
+
+
+def _stored_flight(row: Row[Any]) -> StoredFlight:
+    return StoredFlight(
+        id=row.id,
+        flight_date=row.flight_date,
+        flight=from_json(Flight, row.record),
+        push_count=row.push_count,
+        first_message_id=row.first_message_id,
+        last_message_id=row.last_message_id,
+        last_pushed_at=row.last_pushed_at,
+    )
 
 
 def _inbox_message(row: Row[Any]) -> InboxMessage:
