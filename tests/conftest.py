@@ -9,10 +9,15 @@ Import the helpers in a test module with ``from conftest import require, require
 
 from __future__ import annotations
 
+import functools
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -51,6 +56,49 @@ def require_shared() -> Path:
         f"no folder at {path}; put the shared folder beside the repository or set OPENPIU_SHARED_DIR",
     )
     return path
+
+
+#: The PostgreSQL server tests use: ``OPENPIU_TEST_POSTGRES_URL``, else the one CI starts.
+POSTGRES_URL = (
+    os.environ.get("OPENPIU_TEST_POSTGRES_URL", "").strip()
+    or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@functools.cache
+def postgres_available() -> bool:
+    engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL into a schema of its own on the test server (via ``search_path``), dropped afterwards.
+
+    Skips when PostgreSQL is not reachable (fails under ``CI=true``).
+    """
+    require(
+        "PostgreSQL",
+        postgres_available(),
+        "start PostgreSQL on 127.0.0.1:5432 or set OPENPIU_TEST_POSTGRES_URL",
+    )
+    schema = f"openpiu_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        scoped = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,21 +6,33 @@ Exit status: 0 when everything asked for was done, 1 when some input failed, 2 f
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from openpiu.clock import SystemClock
+from openpiu.services.carriers import (
+    CarrierError,
+    InvalidCarrierName,
+    add_carrier,
+    disable_carrier,
+    list_carriers,
+)
 from openpiu.services.database import redact_url, upgrade_database
-from openpiu.services.ingest import files_in, ingest_paths, status
+from openpiu.services.ingest import files_in, ingest_paths, notified_scope, status
 from openpiu.services.parsing import (
     MessageSummary,
     describe,
@@ -28,6 +40,8 @@ from openpiu.services.parsing import (
     parse_files,
     summarise,
 )
+from openpiu.services.quarantine import list_quarantined, message_details, message_raw, retry
+from openpiu.services.worker import WorkerRound, run_worker
 from openpiu.settings import Settings, SettingsError, load_card_hash_key
 from openpiu.synth.corpus import write_demo_files
 from openpiu.synth.world import generate as generate_world
@@ -109,6 +123,31 @@ def _parser() -> argparse.ArgumentParser:
         "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
     )
 
+    quarantine = commands.add_parser(
+        "quarantine",
+        help="messages that could not be read or stored: list them, see why, retry them",
+        description=(
+            "A quarantined message is kept whole with the reason a person reads. `list` shows them, `show` "
+            "one with its history (and with --raw its bytes, an audited read that needs --reason), `retry` "
+            "runs them through the pipeline again."
+        ),
+    )
+    q_commands = quarantine.add_subparsers(dest="quarantine_command", metavar="ACTION")
+    q_commands.required = True
+    q_list = q_commands.add_parser("list", help="quarantined messages with their reason")
+    q_list.add_argument("--json", action="store_true", help="one JSON object per message and line")
+    q_show = q_commands.add_parser("show", help="one message: envelope, reason, history, split push")
+    q_show.add_argument("message_id", type=int, metavar="ID")
+    q_show.add_argument("--raw", action="store_true", help="print the kept bytes instead (audited)")
+    q_show.add_argument("--reason", default="", help="why the bytes are needed (required with --raw)")
+    q_retry = q_commands.add_parser("retry", help="run quarantined messages through the pipeline again")
+    q_retry.add_argument("message_ids", type=int, nargs="*", metavar="ID")
+    q_retry.add_argument("--all", action="store_true", help="retry every quarantined message")
+    for sub in (q_list, q_show, q_retry):
+        sub.add_argument(
+            "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+        )
+
     generate = commands.add_parser(
         "generate",
         help="generate a synthetic traffic world: messages, watchlists and the ground truth",
@@ -134,6 +173,77 @@ def _parser() -> argparse.ArgumentParser:
         "--quirk-rate", type=float, default=1.0, help="multiplies every defect rate (0 for clean messages)"
     )
     generate.add_argument("--broken-rate", type=float, help="share of truly broken messages")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP push endpoint for carriers (POST /api/v1/push, GET /health)",
+        description=(
+            "Serve the carriers' push endpoint over plain HTTP (put a TLS-terminating proxy in front of "
+            "it). Carriers authenticate with HTTP Basic (`openpiu carrier add NAME`). Creates the database "
+            "when its SQLite file does not exist yet; an existing database must be up to date "
+            "(`openpiu db upgrade`). See docs/transports.md."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+
+    carrier = commands.add_parser(
+        "carrier",
+        help="manage the carriers allowed to push over HTTP: add, list, disable",
+        description=(
+            "Carrier credentials for the HTTP push endpoint, kept in OPENPIU_CARRIERS_FILE (default "
+            "<data dir>/carriers.json, mode 0600, only a hash of each token). Changes take effect in a "
+            "running server without a restart."
+        ),
+    )
+    carrier_commands = carrier.add_subparsers(dest="carrier_command", metavar="ACTION")
+    carrier_commands.required = True
+    carrier_add = carrier_commands.add_parser(
+        "add",
+        help="add a carrier (or re-enable a disabled one) and print its new token once",
+        description=(
+            "NAME is 2 to 35 characters of A-Z, 0-9, '_' and '-' (an airline code such as LH, or a router's "
+            "name). The token is printed once on standard output and cannot be shown again. An active "
+            "carrier is refused: to give it a new token, disable it and add it again."
+        ),
+    )
+    carrier_add.add_argument("name", metavar="NAME")
+    carrier_list = carrier_commands.add_parser(
+        "list", help="list the carriers: name, created, disabled (never tokens)"
+    )
+    carrier_list.add_argument("--json", action="store_true", help="one JSON object")
+    carrier_disable = carrier_commands.add_parser(
+        "disable", help="refuse every push of a carrier from now on (its token stops working)"
+    )
+    carrier_disable.add_argument("name", metavar="NAME")
+
+    worker = commands.add_parser(
+        "worker",
+        help="receive pushes from the watched folder and the AMQP queue until stopped (or --once)",
+        description=(
+            "Poll the watched folder every second (files are claimed into processing/ and moved to done/ "
+            "or failed/) and, when an AMQP URL is set, consume the queue (acknowledged after the message "
+            "is kept). Prints one line of counts per round with work; stops cleanly on SIGTERM or SIGINT. "
+            "With --once: process what is waiting and exit 0, or 1 when anything was quarantined or "
+            "failed. Creates the database when its SQLite file does not exist yet. See docs/transports.md."
+        ),
+    )
+    worker.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+    worker.add_argument(
+        "--folder",
+        metavar="DIR",
+        help="the watched folder (default: OPENPIU_WATCH_DIR or <data dir>/incoming)",
+    )
+    worker.add_argument(
+        "--amqp", metavar="URL", help="AMQP URL of the broker (default: OPENPIU_AMQP_URL; unset: no queue)"
+    )
+    worker.add_argument("--queue", metavar="NAME", help="queue to consume (default: OPENPIU_AMQP_QUEUE)")
+    worker.add_argument("--once", action="store_true", help="process what is waiting, then exit")
     return parser
 
 
@@ -153,8 +263,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db_upgrade(args.db)
     if args.command == "ingest":
         return _ingest(args.paths, args.db)
+    if args.command == "quarantine":
+        return _quarantine(args)
     if args.command == "status":
         return _status(args.db, as_json=args.json)
+    if args.command == "serve":
+        return _serve(args.host, args.port, args.db)
+    if args.command == "carrier":
+        return _carrier(args)
+    if args.command == "worker":
+        return _worker(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -199,12 +317,41 @@ def _sqlite_file(url: str) -> Path | None:
     return None if name in ("", ":memory:") else Path(name)
 
 
+def _create_sqlite_if_missing(url: str, console: Console) -> bool:
+    """Create the embedded database on first use (a PostgreSQL schema is created by `db upgrade`)."""
+    db_file = _sqlite_file(url)
+    if db_file is None or db_file.exists():
+        return True
+    try:
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        upgrade_database(url)
+    except Exception as error:  # the driver's own message says what is wrong (folder, permissions)
+        console.print(
+            f"cannot create the database: {type(error).__name__}: {error}", style="red", markup=False
+        )
+        return False
+    console.print(f"created the database at {redact_url(url)}", markup=False)
+    return True
+
+
+def _missing_sqlite(url: str, console: Console) -> bool:
+    """Say so when a command that only reads names an SQLite file that does not exist."""
+    db_file = _sqlite_file(url)
+    if db_file is None or db_file.exists():
+        return False
+    console.print(
+        f"no database at {url}: run `openpiu db upgrade` or `openpiu ingest`", style="red", markup=False
+    )
+    return True
+
+
 def _ingest(paths: Sequence[str], url_option: str | None) -> int:
     console = Console(stderr=True)
     try:
         settings = Settings.from_env()
         card_key = load_card_hash_key(settings)
-    except (SettingsError, OSError) as error:
+        scope = notified_scope(settings)
+    except (ValueError, OSError) as error:  # settings, key file or scope file
         console.print(f"[red]{error}[/red]")
         return EXIT_USAGE
     missing = [p for p in paths if not Path(p).exists()]
@@ -212,11 +359,8 @@ def _ingest(paths: Sequence[str], url_option: str | None) -> int:
         console.print(f"[red]no such file or folder: {', '.join(missing)}[/red]")
         return EXIT_USAGE
     url = url_option or settings.database_url
-    db_file = _sqlite_file(url)
-    if db_file is not None and not db_file.exists():
-        db_file.parent.mkdir(parents=True, exist_ok=True)
-        upgrade_database(url)
-        console.print(f"created the database at {redact_url(url)}")
+    if not _create_sqlite_if_missing(url, console):
+        return EXIT_FAILED
     clock = SystemClock()
     total = sum(1 for _ in files_in(paths))
     try:
@@ -226,7 +370,14 @@ def _ingest(paths: Sequence[str], url_option: str | None) -> int:
             def advance(done: int, _total: int, path: Path) -> None:
                 progress.update(task, completed=done, description=f"ingesting {path.name}")
 
-            summary = ingest_paths(paths, url=url, clock=clock, card_key=card_key, progress=advance)
+            summary = ingest_paths(
+                paths,
+                url=url,
+                clock=clock,
+                card_key=card_key,
+                scope=scope,
+                progress=advance,
+            )
     except Exception as error:  # the store's or the driver's message says what to do (upgrade, host)
         console.print(f"[red]cannot ingest: {type(error).__name__}: {error}[/red]")
         return EXIT_FAILED
@@ -235,12 +386,77 @@ def _ingest(paths: Sequence[str], url_option: str | None) -> int:
     out = Console(width=None if sys.stdout.isatty() else 160)
     out.print(
         f"[bold]{summary.files} files, {r.messages} messages[/bold]: {r.stored_messages} stored "
-        f"({r.bookings} bookings, {r.travellers} travellers), {r.passenger_lists} PAXLST kept parsed "
-        f"(no API store yet), {r.duplicates} duplicates, {r.quarantined} quarantined, "
+        f"({r.bookings} bookings, {r.travellers} travellers; {r.passenger_lists} API lists with "
+        f"{r.api_persons} persons, {r.api_merged} merged with their booking), {r.duplicates} duplicates, "
+        f"{r.waiting_parts} parts of split pushes waiting, {r.quarantined} quarantined, "
         f"{len(summary.unreadable)} unreadable files"
+    )
+    out.print(
+        f"bookings no longer listed by a full push: {r.removed_bookings}; messages outside the notified "
+        f"scope (counted, not kept): {r.out_of_scope}"
     )
     out.print(f"removed at the door: {r.removed_items} items ({removed})")
     return EXIT_FAILED if r.quarantined or summary.unreadable else EXIT_OK
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    clock = SystemClock()
+    action = args.quarantine_command
+    if action == "retry" and not args.all and not args.message_ids:
+        console.print("[red]name the messages to retry, or --all[/red]")
+        return EXIT_USAGE
+    if action == "show" and args.raw and not args.reason.strip():
+        console.print("[red]--raw shows personal data: say why with --reason[/red]")
+        return EXIT_USAGE
+    try:
+        if action == "list":
+            found = list_quarantined(url, clock=clock)
+            if args.json:
+                sys.stdout.write("".join(json.dumps(m, sort_keys=True) + "\n" for m in found))
+            else:
+                for m in found:
+                    sys.stdout.write(
+                        f"{m['id']}\t{m['received_at']}\t{m['sender']}/{m['channel']}\t{m['reason']}\n"
+                    )
+                console.print(f"{len(found)} quarantined messages")
+            return EXIT_OK
+        if action == "show":
+            if args.raw:
+                actor = f"cli:{getpass.getuser()}"
+                sys.stdout.buffer.write(
+                    message_raw(url, args.message_id, clock=clock, actor=actor, reason=args.reason)
+                )
+                return EXIT_OK
+            sys.stdout.write(json.dumps(message_details(url, args.message_id, clock=clock), indent=2) + "\n")
+            return EXIT_OK
+        card_key = load_card_hash_key(settings)
+        result = retry(
+            url,
+            None if args.all else args.message_ids,
+            clock=clock,
+            card_key=card_key,
+            scope=notified_scope(settings),
+        )
+    except LookupError as error:  # NotFound
+        console.print(f"[red]{error}[/red]")
+        return EXIT_FAILED
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"[red]cannot use the quarantine: {type(error).__name__}: {error}[/red]")
+        return EXIT_FAILED
+    sys.stdout.write(
+        f"retried: {len(result.message_ids)} messages, {result.stored_messages} stored, "
+        f"{result.waiting_parts} waiting for other parts, {result.quarantined} quarantined again\n"
+    )
+    return EXIT_FAILED if result.quarantined else EXIT_OK
 
 
 def _status(url_option: str | None, *, as_json: bool) -> int:
@@ -251,9 +467,7 @@ def _status(url_option: str | None, *, as_json: bool) -> int:
         console.print(f"[red]{error}[/red]")
         return EXIT_USAGE
     url = url_option or settings.database_url
-    db_file = _sqlite_file(url)
-    if db_file is not None and not db_file.exists():
-        console.print(f"[red]no database at {url}: run `openpiu db upgrade` or `openpiu ingest`[/red]")
+    if _missing_sqlite(url, console):
         return EXIT_FAILED
     try:
         counts = status(url, clock=SystemClock())
@@ -273,6 +487,165 @@ def _status(url_option: str | None, *, as_json: bool) -> int:
         f"out-of-scope messages: {counts['out_of_scope_messages']}",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _serve(host: str, port: int, url_option: str | None) -> int:
+    console = Console(stderr=True, soft_wrap=True)
+    if not 0 < port < 65536:
+        console.print(f"--port must be between 1 and 65535, got {port}", style="red", markup=False)
+        return EXIT_USAGE
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    url = url_option or settings.database_url
+    if not _create_sqlite_if_missing(url, console):
+        return EXIT_FAILED
+    if not settings.carriers_path.exists():
+        console.print(
+            f"no carriers yet ({settings.carriers_path}): every push is refused until "
+            "`openpiu carrier add NAME`",
+            style="yellow",
+            markup=False,
+        )
+    if host not in _LOOPBACK:
+        console.print(
+            "the endpoint speaks plain HTTP: put a TLS-terminating proxy in front of it", style="yellow"
+        )
+    # The web application reads its settings from the environment (uvicorn imports it by name).
+    os.environ["OPENPIU_DATABASE_URL"] = url
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console.print(
+        f"push endpoint: http://{host}:{port}/api/v1/push, database {redact_url(url)}", markup=False
+    )
+    try:
+        uvicorn.run(
+            "openpiu.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            lifespan="on",
+        )
+    except SystemExit as exit_:  # uvicorn exits when it cannot start (port taken, database not up to date)
+        return EXIT_OK if exit_.code in (None, 0) else EXIT_FAILED
+    return EXIT_OK
+
+
+def _carrier(args: argparse.Namespace) -> int:
+    console = Console(stderr=True, soft_wrap=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    path = settings.carriers_path
+    try:
+        if args.carrier_command == "add":
+            token = add_carrier(path, args.name)
+            name = args.name.strip().upper()
+            console.print(
+                f"carrier {name} added to {path}. Its token is below: it is shown only this once and cannot "
+                "be recovered; give it to the carrier over a secure channel (HTTP Basic: user "
+                f"{name}, password the token).",
+                markup=False,
+            )
+            sys.stdout.write(token + "\n")
+        elif args.carrier_command == "disable":
+            disable_carrier(path, args.name)
+            console.print(
+                f"carrier {args.name.strip().upper()} disabled: its pushes are refused from now on",
+                markup=False,
+            )
+        else:
+            carriers = list_carriers(path)
+            if args.json:
+                sys.stdout.write(json.dumps([c.to_dict() for c in carriers], sort_keys=True) + "\n")
+            elif not carriers:
+                console.print(f"no carriers in {path}: add one with `openpiu carrier add NAME`", markup=False)
+            else:
+                for c in carriers:
+                    state = "active"
+                    if c.disabled:
+                        state = f"disabled {c.disabled_at:%Y-%m-%d %H:%M %Z}" if c.disabled_at else "disabled"
+                    sys.stdout.write(f"{c.name:<36} created {c.created_at:%Y-%m-%d %H:%M %Z}  {state}\n")
+    except InvalidCarrierName as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    except CarrierError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _worker(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+        card_key = load_card_hash_key(settings)
+        scope = notified_scope(settings)
+    except (ValueError, OSError) as error:  # settings, key file or scope file
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    amqp_url = args.amqp or settings.amqp_url
+    if amqp_url is not None and not amqp_url.startswith(("amqp://", "amqps://")):
+        console.print(f"--amqp must start with amqp:// or amqps://, got {redact_url(amqp_url)}", style="red")
+        return EXIT_USAGE
+    folder = Path(args.folder).expanduser() if args.folder else settings.watch_folder
+    if folder.exists() and not folder.is_dir():
+        console.print(f"the watched folder {folder} is not a folder", style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if not _create_sqlite_if_missing(url, console):
+        return EXIT_FAILED
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    queue = args.queue or settings.amqp_queue
+    console.print(
+        f"watching {folder}"
+        + (f", consuming queue {queue} at {redact_url(amqp_url)}" if amqp_url else ", no AMQP queue")
+        + f", database {redact_url(url)}",
+        markup=False,
+    )
+    clock = SystemClock()
+
+    def report(round_: WorkerRound) -> None:
+        stamp = "" if args.once else f"{clock.now():%Y-%m-%dT%H:%M:%SZ} "
+        sys.stdout.write(stamp + round_.line() + "\n")
+        sys.stdout.flush()
+
+    stop = threading.Event()
+    previous: dict[signal.Signals, object] = {}
+    if threading.current_thread() is threading.main_thread():  # handlers can be set in the main thread only
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, lambda _signum, _frame: stop.set())
+    try:
+        summary = run_worker(
+            settings,
+            url=url,
+            clock=clock,
+            once=args.once,
+            stop=stop,
+            folder=folder,
+            amqp_url=amqp_url,
+            amqp_queue=queue,
+            card_key=card_key,
+            scope=scope,
+            report=report,
+        )
+    except Exception as error:  # the store's or the driver's message says what to do (upgrade, host)
+        console.print(f"cannot run the worker: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+    if args.once:
+        return EXIT_FAILED if summary.quarantined or summary.failures else EXIT_OK
+    console.print(f"stopped after {summary.rounds} rounds: {summary.line()}", markup=False)
     return EXIT_OK
 
 

@@ -82,9 +82,9 @@ def test_a_generated_day_is_stored_as_the_truth_says(clean: World, tmp_path: Pat
     assert counts["messages"] == {
         "received": truth["messages"],
         "duplicates": 0,
-        "stored": truth["pnrgov_messages"],
+        "stored": truth["pnrgov_messages"] + truth["paxlst_messages"] - truth["broken_messages"],
         "quarantined": truth["broken_messages"],
-        "parsed": truth["paxlst_messages"],
+        "parsed": 0,
         "waiting": 0,
     }
     # The store keeps a booking record per pushed flight: a PNR on two of the country's flights (a
@@ -167,8 +167,6 @@ def test_no_planted_sensitive_item_is_stored(
         for message_id in range(1, store.message_counts().total + 1):
             raw = store.raw(message_id)
             assert raw is not None
-            if raw.lstrip(b"\xef\xbb\xbf \r\n").startswith(b"<"):
-                continue  # raw PNRGOV XML is not blanked yet (see openpiu.pipeline.ingest)
             checked += 1
             flat = raw.replace(b"\r", b"").replace(b"\n", b"")
             for code, text in PLANTED_TEXT.items():

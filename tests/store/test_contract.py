@@ -10,10 +10,7 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
 import re
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -21,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from store_fixtures import START, clock, engine, store, url  # noqa: F401 (fixtures used by name)
 
-from conftest import require
 from openpiu.clock import FixedClock
 from openpiu.model import PnrPush
 from openpiu.store import (
@@ -39,70 +36,7 @@ from openpiu.store import (
 from openpiu.store.schema import metadata
 from openpiu.synth.corpus import demo_push
 
-POSTGRES_URL = (
-    os.environ.get("OPENPIU_TEST_POSTGRES_URL", "").strip()
-    or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 START = datetime(2025, 2, 1, 9, 30, tzinfo=UTC)
-
-
-@functools.cache
-def postgres_available() -> bool:
-    engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            return True
-    except Exception:
-        return False
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An empty database on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('store')}/data/openpiu.db"
-        return
-    require(
-        "PostgreSQL",
-        postgres_available(),
-        "start PostgreSQL on 127.0.0.1:5432 or set OPENPIU_TEST_POSTGRES_URL",
-    )
-    schema = f"openpiu_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        scoped = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(START)
-
-
-@pytest.fixture
-def store(url: str, clock: FixedClock) -> Iterator[Store]:
-    upgrade(url)
-    opened = open_store(url, clock=clock)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-@pytest.fixture
-def engine(url: str) -> Iterator[sa.Engine]:
-    """A second way into the same database, to look at (and tamper with) the rows directly."""
-    made = create_engine(url)
-    yield made
-    made.dispose()
 
 
 @functools.cache

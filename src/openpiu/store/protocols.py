@@ -354,7 +354,8 @@ class PushSeries(Protocol):
         """Add the message as part ``part`` of the open series ``key`` (opened when there is none).
 
         Adding a part again changes nothing. A part number the open series already holds from another
-        message starts a new series: the old one waits for its missing parts until it expires.
+        message starts a new series: the old one waits for its missing parts until it expires. A part of
+        a closed series (quarantined, then retried) joins the open series of its key.
         """
         ...
 

@@ -339,10 +339,12 @@ class SqlStore:
                 # one writer per series key at a time, so two workers never open two series for it
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
             known = connection.execute(
-                sa.select(pp.c.series_id).where(pp.c.message_id == message_id)
-            ).scalar_one_or_none()
-            if known is not None:
-                return self._series(connection, known)
+                sa.select(pp.c.series_id, ps.c.state)
+                .select_from(pp.join(ps, ps.c.id == pp.c.series_id))
+                .where(pp.c.message_id == message_id)
+            ).one_or_none()
+            if known is not None and known.state == "open":
+                return self._series(connection, known.series_id)
             series_id = None
             for candidate in connection.execute(
                 sa.select(ps.c.id)
@@ -359,11 +361,11 @@ class SqlStore:
                 series_id = connection.execute(
                     sa.insert(ps).values(series_key=key, state="open", opened_at=now).returning(ps.c.id)
                 ).scalar_one()
-            connection.execute(
-                sa.insert(pp).values(
-                    message_id=message_id, series_id=series_id, part=part, final=final, added_at=now
-                )
-            )
+            values = {"series_id": series_id, "part": part, "final": final, "added_at": now}
+            if known is None:
+                connection.execute(sa.insert(pp).values(message_id=message_id, **values))
+            else:  # a part of a closed series, retried: it joins the open one
+                connection.execute(sa.update(pp).where(pp.c.message_id == message_id).values(**values))
             return self._series(connection, series_id)
 
     def _series(self, connection: Connection, series_id: int) -> SeriesState:
