@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from openpiu.cli import main
+from openpiu.clock import SystemClock
+from openpiu.services.ingest import status
 
 REQUIRED_KEYS = {"file", "type", "version", "function", "part", "final_part", "flight", "warnings"}
 
@@ -104,8 +106,14 @@ def test_demo_reads_samples_and_generated_traffic(
         "generated_push.xml",
         "generated_api.edi",
         "world",
+        "openpiu.db",
     }
     assert "traveller occurrences: read" in out
+    assert "merged with their booking's traveller" in out
+    counts = status(f"sqlite:///{tmp_path / 'demo' / 'openpiu.db'}", clock=SystemClock())
+    assert counts["messages"]["received"] == counts["messages"]["stored"] + counts["messages"]["quarantined"]
+    assert counts["booking_versions"] > 0
+    assert counts["api_persons_merged"] == counts["api_persons"] > 0
     assert "≠" not in out
     assert "gtas/pnrWithBags.txt" in out
 

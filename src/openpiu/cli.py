@@ -709,7 +709,7 @@ def _demo(shared_option: str | None, *, bookings: int, seed: int) -> int:
     # A small generated day: every delivered message read back and checked against the truth.
     world_dir = demo_dir / "world"
     shutil.rmtree(world_dir, ignore_errors=True)
-    truth = generate_world(world_params(seed=seed, scale=0.002), world_dir)
+    truth = generate_world(world_params(seed=seed, scale=0.005), world_dir)
     files = sorted((world_dir / "messages").iterdir())
     world = [
         summarise(result.path, outcome)
@@ -735,12 +735,67 @@ def _demo(shared_option: str | None, *, bookings: int, seed: int) -> int:
     for name, value in read.items():
         mark = "[green]=[/green]" if value == expected[name] else "[red]≠[/red]"
         console.print(f"  {name}: read {value} {mark} ground truth {expected[name]}")
+    stored_ok = _demo_ingest(console, settings, world_dir, demo_dir)
     console.print(
         f"\nGenerated files are in [bold]{demo_dir}[/bold]; read any message with "
         "[bold]uv run openpiu parse FILE --json[/bold], make a bigger world with "
-        "[bold]uv run openpiu generate --scale 0.05 --out DIR[/bold]."
+        "[bold]uv run openpiu generate --scale 0.05 --out DIR[/bold], look at the demo database with "
+        f"[bold]uv run openpiu status --db sqlite:///{(demo_dir / 'openpiu.db').as_posix()}[/bold]."
     )
-    return EXIT_OK if agree and not any(s.error for s in summaries) else EXIT_FAILED
+    return EXIT_OK if agree and stored_ok and not any(s.error for s in summaries) else EXIT_FAILED
+
+
+def _demo_ingest(console: Console, settings: Settings, world_dir: Path, demo_dir: Path) -> bool:
+    """Ingest the generated day into a fresh demo database and show what was kept; True when it adds up."""
+    db_file = demo_dir / "openpiu.db"
+    for leftover in (db_file, db_file.with_name("openpiu.db-wal"), db_file.with_name("openpiu.db-shm")):
+        leftover.unlink(missing_ok=True)
+    url = f"sqlite:///{db_file.as_posix()}"
+    upgrade_database(url)
+    clock = SystemClock()
+    files = list(files_in([world_dir / "messages"]))
+    console.print(f"\n[bold]The generated day ingested[/bold] into {db_file}:")
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+
+        def advance(done: int, _total: int, path: Path) -> None:
+            progress.update(task, completed=done, description=f"ingesting {path.name}")
+
+        summary = ingest_paths(
+            [world_dir / "messages"],
+            url=url,
+            clock=clock,
+            card_key=load_card_hash_key(settings),
+            progress=advance,
+        )
+    counts = status(url, clock=clock)
+    r = summary.result
+    m = counts["messages"]
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    for name, value in [
+        ("messages received (files)", f"{m['received']} ({summary.files})"),
+        ("  of which re-deliveries counted, not stored again", m["duplicates"]),
+        ("  stored", m["stored"]),
+        ("  quarantined with a reason", m["quarantined"]),
+        ("  parts of split pushes that waited for the rest", r.waiting_parts),
+        ("flights", counts["flights"]),
+        ("bookings", counts["bookings"]),
+        ("booking versions (every push kept)", counts["booking_versions"]),
+        ("bookings no longer listed by a full push", r.removed_bookings),
+        ("travellers (in every version)", counts["travellers"]),
+        ("API persons (PAXLST)", counts["api_persons"]),
+        ("  merged with their booking's traveller", counts["api_persons_merged"]),
+        ("sensitive or non-Annex I items removed at the door", counts["removed_sensitive_items"]),
+        ("messages outside the notified scope (counted only)", counts["out_of_scope_messages"]),
+    ]:
+        table.add_row(name, str(value))
+    console.print(table)
+    for message in list_quarantined(url, clock=clock):
+        console.print(f"  quarantined message {message['id']}: {message['reason']}", markup=False)
+    accounted: bool = m["received"] == m["stored"] + m["quarantined"]  # nothing lost on the way
+    return accounted
 
 
 def _short(path: str, samples_dir: Path) -> str:
