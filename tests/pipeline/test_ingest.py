@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from openpiu.cli import main
 from openpiu.clock import FixedClock
@@ -19,7 +20,8 @@ from openpiu.formats.reader import read_messages
 from openpiu.model import PnrPush, ServiceItem
 from openpiu.protection import DEFAULT_POLICY
 from openpiu.services.ingest import ingest_paths, status
-from openpiu.store import MessageState, StoreError, open_store, upgrade
+from openpiu.store import MessageState, StoreError, create_engine, open_store, upgrade
+from openpiu.store.schema import metadata
 from openpiu.synth.planted import SENSITIVE_ITEMS
 from openpiu.synth.world import generate, world_params
 
@@ -172,6 +174,17 @@ def test_no_planted_sensitive_item_is_stored(
             for code, text in PLANTED_TEXT.items():
                 assert text.encode() not in flat, (message_id, code)
         assert checked
+        # Nor in any other table: every stored value, JSON documents included, read as text.
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                for table in metadata.sorted_tables:
+                    for stored in connection.execute(sa.select(table)):
+                        text = " ".join(str(value) for value in stored)
+                        for code, planted in PLANTED_TEXT.items():
+                            assert planted not in text, (table.name, code)
+        finally:
+            engine.dispose()
         for row in world.sensitive:
             bookings = store.bookings_by_locator(row["locator"])
             for booking in bookings:
