@@ -2,7 +2,6 @@
 
 from openpiu.pipeline.ingest import (
     OUT_OF_SCOPE,
-    PROTECTION_ACTION,
     Ingestor,
     IngestResult,
     IngestStore,
@@ -17,7 +16,6 @@ from openpiu.pipeline.reconcile import match_api_persons
 
 __all__ = [
     "OUT_OF_SCOPE",
-    "PROTECTION_ACTION",
     "IngestResult",
     "IngestStore",
     "Ingestor",

@@ -22,8 +22,8 @@ with a bare counter) is stored message by message instead.
 **No loss:** every step is idempotent, and a message left in ``received`` or ``parsed`` by a crash is taken
 up again by a re-delivery or by `resume` (which the commands run at start).
 
-Removals are logged (and kept as one audit event per message) as codes and counts with the policy
-version, never content.
+Removals are kept with each message (its inbox row, written in the same transaction: a crash cannot lose
+them) and logged, as codes and counts with the policy version, never content.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ from openpiu.store import (
 
 __all__ = [
     "OUT_OF_SCOPE",
-    "PROTECTION_ACTION",
     "IngestResult",
     "IngestStore",
     "Ingestor",
@@ -80,11 +79,8 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-#: The audit action under which the removals of one message are kept (codes and counts only).
-PROTECTION_ACTION = "ingest.protected"
 #: The reason under which messages outside the notified scope are counted.
 OUT_OF_SCOPE = "outside the notified scope"
-_ACTOR = "pipeline"
 _WAITING = (MessageState.RECEIVED, MessageState.PARSED)
 
 
@@ -182,14 +178,23 @@ class Ingestor:
             self.store.count_discarded(OUT_OF_SCOPE, day=self.clock.now().date())
             result.out_of_scope += 1
             return
-        receipt = self.store.receive(unit.raw, sender=sender, channel=channel)
+        removals: Removals | None = None
+        if isinstance(outcome, PnrPush):
+            # Protected before it is kept: the counts of what was removed go in with the message.
+            outcome, removals = protect_push(outcome, self.policy)
+        receipt = self.store.receive(
+            unit.raw, sender=sender, channel=channel, removals=removals, policy=self.policy.version
+        )
         result.messages += 1
         result.message_ids.append(receipt.message_id)
         if receipt.duplicate:
             result.duplicates += 1
             if receipt.state not in _WAITING:
                 return  # processed before (or quarantined): a re-delivery is counted, not processed again
-        self._process(receipt.message_id, outcome, sender=sender, result=result)
+        elif removals:
+            result.removed.update(removals)
+            self._log_removals(receipt.message_id, removals)
+        self._process(receipt.message_id, outcome, sender=sender, result=result, protected=True)
 
     def _in_scope(self, message: PnrPush | PassengerList) -> bool:
         flights: Sequence[Flight | None] = (
@@ -204,7 +209,16 @@ class Ingestor:
 
     # -- processing ---------------------------------------------------------------------------------
 
-    def _process(self, mid: int, outcome: ReadOutcome | None, *, sender: str, result: IngestResult) -> None:
+    def _process(
+        self,
+        mid: int,
+        outcome: ReadOutcome | None,
+        *,
+        sender: str,
+        result: IngestResult,
+        protected: bool = False,
+    ) -> None:
+        """Read, reassemble, store and merge one kept message (``protected``: a push is already protected)."""
         store = self.store
         if outcome is None:
             self._quarantine(mid, "no PNRGOV or PAXLST message could be found", result)
@@ -216,19 +230,15 @@ class Ingestor:
         if isinstance(outcome, PassengerList):
             self._store_list(mid, outcome, result)
             return
-        protected, removals = protect_push(outcome, self.policy)
-        key = _series_key(protected, sender)
+        push = outcome if protected else protect_push(outcome, self.policy)[0]
+        key = _series_key(push, sender)
         if key is None:
-            self._store_push([(mid, protected)], {mid: removals}, result)
+            self._store_push([(mid, push)], result)
             return
-        header = protected.header
-        known = store.series_of(mid)
+        header = push.header
         series = store.add_part(mid, key=key, part=header.part or 1, final=bool(header.final_part))
-        if known is None and removals:
-            self._record_removals(mid, removals)  # once, when the part first joins its series
-            result.removed.update(removals)
         if series.complete:
-            self._store_series(series, {mid: protected}, result)
+            self._store_series(series, {mid: push}, result)
         else:
             result.waiting_parts += 1
             _log.info(
@@ -248,7 +258,7 @@ class Ingestor:
             if push is None:
                 return  # quarantined by _reread_push; the series expires
             parts.append((mid, push))
-        if self._store_push(parts, {}, result):
+        if self._store_push(parts, result):
             self.store.close_series(series.id, "stored")
 
     def _reread_push(self, mid: int) -> PnrPush | None:
@@ -266,9 +276,7 @@ class Ingestor:
             raw, source=f"message {mid}", card_key=self.card_key, received_on=self.clock.now().date()
         )
 
-    def _store_push(
-        self, parts: list[tuple[int, PnrPush]], removals: dict[int, Removals], result: IngestResult
-    ) -> bool:
+    def _store_push(self, parts: list[tuple[int, PnrPush]], result: IngestResult) -> bool:
         store = self.store
         try:
             pushed = store.store_parts(parts)
@@ -276,18 +284,14 @@ class Ingestor:
             for mid, _ in parts:
                 self._quarantine(mid, f"cannot be stored: {error}", result)
             return False
-        for mid, _ in parts:
-            if removals.get(mid) and not pushed.already_stored:
-                self._record_removals(mid, removals[mid])
-            result.removed.update(removals.get(mid, {}))
+        if pushed.flight_id:
+            self._merge(pushed.flight_id, result)  # before "stored": a crash here is taken up again
         for mid, _ in parts:
             store.advance(mid, MessageState.STORED)
         result.stored_messages += len(parts)
         result.bookings += sum(len(push.bookings) for _, push in parts)
         result.travellers += sum(len(b.travellers) for _, push in parts for b in push.bookings)
         result.removed_bookings += pushed.removed
-        if pushed.flight_id:
-            self._merge(pushed.flight_id, result)
         return True
 
     def _store_list(self, mid: int, plist: PassengerList, result: IngestResult) -> None:
@@ -296,12 +300,12 @@ class Ingestor:
         except UnstorablePush as error:
             self._quarantine(mid, f"cannot be stored: {error}", result)
             return
+        if stored.flight_id is not None:
+            self._merge(stored.flight_id, result)  # before "stored": a crash here is taken up again
         self.store.advance(mid, MessageState.STORED)
         result.stored_messages += 1
         result.passenger_lists += 1
         result.api_persons += stored.persons
-        if stored.flight_id is not None:
-            self._merge(stored.flight_id, result)
 
     def _merge(self, flight_id: int, result: IngestResult) -> None:
         """Merge the flight's API persons not merged yet with its current travellers."""
@@ -318,24 +322,15 @@ class Ingestor:
         self.store.advance(mid, MessageState.QUARANTINED, reason=reason)
         result.quarantined += 1
 
-    def _record_removals(self, message_id: int, removals: Removals) -> None:
-        total = sum(removals.values())
+    def _log_removals(self, message_id: int, removals: Removals) -> None:
+        """Log what protection removed: codes and counts, never content (the counts are kept with the
+        message itself, written in the same transaction, with the policy version)."""
         _log.info(
             "message %d: %d sensitive or non-Annex I items removed (policy %s): %s",
             message_id,
-            total,
+            sum(removals.values()),
             self.policy.version,
             ", ".join(f"{code} x{n}" for code, n in sorted(removals.items())),
-        )
-        self.store.record(
-            actor=_ACTOR,
-            action=PROTECTION_ACTION,
-            subject=f"message {message_id}",
-            details={
-                "policy_version": self.policy.version,
-                "removals": dict(sorted(removals.items())),
-                "total": total,
-            },
         )
 
     # -- taking up again ----------------------------------------------------------------------------
@@ -387,7 +382,7 @@ class Ingestor:
                 for mid in series.parts.values():
                     push = self._reread_push(mid)
                     if push is not None:
-                        self._store_push([(mid, push)], {}, result)
+                        self._store_push([(mid, push)], result)
                 self.store.close_series(series.id, "stored", reason="parts stored one by one")
                 continue
             seconds = int(self.split_timeout.total_seconds())

@@ -9,9 +9,12 @@ read yet), ``flights``, ``bookings``, ``booking_versions``, ``travellers``, ``re
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from openpiu.clock import Clock
-from openpiu.pipeline import OUT_OF_SCOPE, PROTECTION_ACTION, Ingestor, IngestResult, Prepared, prepare
+from openpiu.pipeline import OUT_OF_SCOPE, Ingestor, IngestResult, Prepared, prepare
 from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy, load_scope
 from openpiu.settings import Settings
-from openpiu.store import MessageState, Store, open_store
+from openpiu.store import MessageState, open_store
 
 __all__ = ["IngestSummary", "files_in", "ingest_paths", "notified_scope", "status"]
 
@@ -35,6 +38,7 @@ _log = logging.getLogger(__name__)
 Progress = Callable[[int, int, Path], None]
 
 _CHANNEL = "file"
+_PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 _POOL_MIN_FILES = 8  # below this, starting reader processes costs more than it saves
 
 
@@ -138,6 +142,18 @@ def _prepare_file(
     return prepare(data, source=path.name, policy=policy, card_key=card_key, received_on=received_on)
 
 
+def _die_with_parent(parent: int) -> None:
+    """A reader must not outlive the process it reads for, even one killed with SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # not available: the check below and the pool's shutdown remain
+            pass
+    if os.getppid() != parent:  # the parent died while this reader was starting, before prctl
+        os._exit(1)
+
+
 def _read_all(
     files: list[Path],
     *,
@@ -153,7 +169,13 @@ def _read_all(
             yield path, _prepare_file(path, policy, card_key, received_on)
         return
     window = 4 * count  # enough read ahead to keep the readers busy, bounded so memory stays flat
-    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
+    # Spawned, not forked: a reader must inherit no database connection (nor its locks) from the writer.
+    with ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending: deque[tuple[Path, Future[Prepared | OSError]]] = deque()
         queued = iter(files)
         for path in islice(queued, window):
@@ -175,7 +197,6 @@ def status(url: str, *, clock: Clock) -> dict[str, Any]:
         counts = store.message_counts()
         bookings = store.booking_counts()
         api = store.api_counts()
-        removed = removed_items(store)
     finally:
         store.close()
     by_state = counts.by_state
@@ -192,23 +213,9 @@ def status(url: str, *, clock: Clock) -> dict[str, Any]:
         "bookings": bookings.bookings,
         "booking_versions": bookings.booking_versions,
         "travellers": bookings.travellers,
-        "removed_sensitive_items": removed,
+        "removed_sensitive_items": counts.removed_items,
         "out_of_scope_messages": counts.discarded.get(OUT_OF_SCOPE, 0),
         "passenger_lists": api.lists,
         "api_persons": api.persons,
         "api_persons_merged": api.matched,
     }
-
-
-def removed_items(store: Store) -> int:
-    """Items removed at the door, summed over the audit events the pipeline kept (codes and counts only)."""
-    total = 0
-    after = 0
-    while True:
-        events = store.events(after=after, limit=500)
-        if not events:
-            return total
-        for event in events:
-            if event.action == PROTECTION_ACTION:
-                total += int(event.details.get("total", 0))
-        after = events[-1].seq

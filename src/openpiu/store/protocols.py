@@ -131,6 +131,8 @@ class MessageCounts:
     duplicates: int
     #: Messages not kept at all, by reason (e.g. outside the notified scope): only counted.
     discarded: Mapping[str, int] = field(default_factory=dict)
+    #: Items protection removed from the messages kept (sensitive or outside Annex I), summed.
+    removed_items: int = 0
 
     @property
     def total(self) -> int:
@@ -148,7 +150,8 @@ class PushResult:
     new_bookings: int
     cancelled: int
     already_stored: bool = False
-    #: Bookings that a full push no longer lists (they left the flight): marked cancelled, versions kept.
+    #: Bookings this push showed to have left the flight (a full push no longer lists them, and no
+    #: newer push does): marked cancelled, versions kept.
     removed: int = 0
     #: The inbox messages of the push (several for a split push, in part order).
     message_ids: tuple[int, ...] = ()
@@ -317,8 +320,21 @@ class AuditCheck:
 class Inbox(Protocol):
     """Every received message, durable before it is acknowledged, and where it is in the pipeline."""
 
-    def receive(self, raw: bytes, *, sender: str, channel: str) -> Receipt:
-        """Keep ``raw`` (or count one more delivery when the same bytes were received before)."""
+    def receive(
+        self,
+        raw: bytes,
+        *,
+        sender: str,
+        channel: str,
+        removals: Mapping[str, int] | None = None,
+        policy: str | None = None,
+    ) -> Receipt:
+        """Keep ``raw`` (or count one more delivery when the same bytes were received before).
+
+        ``removals`` (code -> count) says what protection took out of the message before it came here
+        under the sensitive-data ``policy`` version; both are kept with the message in the same
+        transaction, so a crash cannot lose the count.
+        """
         ...
 
     def message(self, message_id: int) -> InboxMessage | None: ...
@@ -400,9 +416,9 @@ class Bookings(Protocol):
 
         Storing the same message again changes nothing. A version older than the current one (by the
         push's preparation time) is kept but does not become current. A full push (function 22)
-        replaces: a booking it does not list, whose current version is older, is marked cancelled
-        (``removed_by``). A codeshare push is stored on the operating flight. API lists of the flight
-        received before are linked to it.
+        replaces: a booking whose latest version is older than a full push is marked cancelled
+        (``removed_by`` the first such push), whatever order the pushes arrived in. A codeshare push is
+        stored on the operating flight. API lists of the flight received before are linked to it.
         """
         ...
 

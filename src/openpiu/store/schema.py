@@ -38,6 +38,7 @@ __all__ = [
     "bookings",
     "discarded_messages",
     "flight_designators",
+    "flight_pushes",
     "flights",
     "message_bodies",
     "message_states",
@@ -111,6 +112,9 @@ messages = sa.Table(
     sa.Column("reason", sa.Text),
     sa.Column("state_changed_at", UtcDateTime, nullable=False),
     sa.Column("flight_date", sa.Date, index=True),  # known once stored
+    # What protection removed before the message was kept, written with it (codes and counts only).
+    sa.Column("removed_items", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("removals", Document),
 )
 
 message_bodies = sa.Table(
@@ -289,6 +293,21 @@ flight_designators = sa.Table(
     sa.Column("number", sa.Text, nullable=False),
     sa.Column("operating", sa.Boolean, nullable=False),  # the operating carrier's own designator
     sa.UniqueConstraint("flight_id", "carrier", "number"),
+)
+
+flight_pushes = sa.Table(
+    "flight_pushes",
+    metadata,
+    _id(),
+    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), nullable=False, index=True),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("message_id", Id, sa.ForeignKey("messages.id"), nullable=False, unique=True),  # first part
+    sa.Column("parts", sa.Integer, nullable=False),
+    sa.Column("function", sa.Text),
+    sa.Column("sender", sa.Text),  # UNB sender (or the transport's): pushes per carrier
+    sa.Column("pushed_at", UtcDateTime, nullable=False),
+    sa.Column("bookings", sa.Integer, nullable=False),
+    sa.Column("stored_at", UtcDateTime, nullable=False),
 )
 
 booking_removals = sa.Table(

@@ -202,8 +202,17 @@ class SqlStore:
 
     # --- inbox -----------------------------------------------------------------------------------
 
-    def receive(self, raw: bytes, *, sender: str, channel: str) -> Receipt:
+    def receive(
+        self,
+        raw: bytes,
+        *,
+        sender: str,
+        channel: str,
+        removals: Mapping[str, int] | None = None,
+        policy: str | None = None,
+    ) -> Receipt:
         digest = hashlib.sha256(raw).hexdigest()
+        kept_removals = {code: int(n) for code, n in sorted((removals or {}).items()) if n}
         now = self._now()
         m = t.messages
         with self._write() as connection:
@@ -219,6 +228,8 @@ class SqlStore:
                     deliveries=1,
                     state=MessageState.RECEIVED.value,
                     state_changed_at=now,
+                    removed_items=sum(kept_removals.values()),
+                    removals={"policy": policy, "items": kept_removals} if kept_removals else None,
                 )
                 .on_conflict_do_nothing(index_elements=["content_hash"])
                 .returning(m.c.id)
@@ -316,7 +327,12 @@ class SqlStore:
                     ).group_by(t.discarded_messages.c.reason)
                 )
             }
-        return MessageCounts(by_state=by_state, duplicates=duplicates, discarded=discarded)
+            removed = connection.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(m.c.removed_items), 0))
+            ).scalar_one()
+        return MessageCounts(
+            by_state=by_state, duplicates=duplicates, discarded=discarded, removed_items=int(removed)
+        )
 
     def count_discarded(self, reason: str, *, day: date) -> None:
         d = t.discarded_messages
@@ -825,16 +841,20 @@ class SqlStore:
                     ),
                     counted,
                 )
-            removed = 0
-            if first.function == FULL_PUSH:
-                removed = self._remove_unlisted(
-                    connection,
+            connection.execute(
+                sa.insert(t.flight_pushes).values(
                     flight_id=flight_id,
                     flight_date=flight_date,
-                    listed=set(keys),
                     message_id=first_id,
+                    parts=len(parts),
+                    function=first.function,
+                    sender=first.header.sender,
                     pushed_at=pushed_at,
+                    bookings=len(bookings_pushed),
+                    stored_at=now,
                 )
+            )
+            removed = self._reconcile_removals(connection, flight_id, flight_date)
             self._link_lists(connection, flight_id, flight_date, designators)
         result = PushResult(
             message_id=first_id,
@@ -857,52 +877,65 @@ class SqlStore:
         )
         return result
 
-    def _remove_unlisted(
-        self,
-        connection: Connection,
-        *,
-        flight_id: int,
-        flight_date: date,
-        listed: set[str],
-        message_id: int,
-        pushed_at: datetime,
-    ) -> int:
-        """A full push is the whole flight: bookings it no longer lists have left it (cancelled, rebooked)."""
-        b = t.bookings
-        gone = [
-            row.id
-            for row in connection.execute(
-                sa.select(b.c.id, b.c.booking_key).where(
-                    b.c.flight_id == flight_id,
-                    sa.not_(b.c.cancelled),
-                    b.c.current_pushed_at < pushed_at,  # a newer push listed it: a late full push must not
-                )
-            )
-            if row.booking_key not in listed
-        ]
-        if not gone:
-            return 0
+    def _reconcile_removals(self, connection: Connection, flight_id: int, flight_date: date) -> int:
+        """Which bookings have left the flight, from every push kept, whatever order they arrived in.
+
+        A full push (function 22) is the whole flight: a booking whose latest version is older than a
+        full push has left it (cancelled or rebooked), removed by the first full push after that version.
+        Returns how many bookings this call marked removed.
+        """
+        fp, b, v, r = t.flight_pushes, t.bookings, t.booking_versions, t.booking_removals
+        fulls = connection.execute(
+            sa.select(fp.c.pushed_at, fp.c.message_id)
+            .where(fp.c.flight_id == flight_id, fp.c.function == FULL_PUSH)
+            .order_by(fp.c.pushed_at, fp.c.message_id)
+        ).all()
+        every = v.alias("every_version")  # the booking's versions, apart from its current one joined below
+        latest = (
+            sa.select(sa.func.max(every.c.pushed_at))
+            .where(every.c.booking_id == b.c.id)
+            .scalar_subquery()
+            .label("last")
+        )
+        rows = connection.execute(
+            sa.select(b.c.id, b.c.cancelled, v.c.cancelled.label("version_cancelled"), latest)
+            .select_from(b.join(v, v.c.id == b.c.current_version_id))
+            .where(b.c.flight_id == flight_id)
+        ).all()
+        recorded = dict(
+            connection.execute(
+                sa.select(r.c.booking_id, r.c.message_id).where(r.c.flight_id == flight_id)
+            ).all()
+        )
         now = self._now()
-        connection.execute(
-            sa.update(b)
-            .where(b.c.id.in_(gone))
-            .values(cancelled=True, current_pushed_at=pushed_at, updated_at=now)
-        )
-        connection.execute(
-            sa.insert(t.booking_removals),
-            [
-                {
-                    "booking_id": booking_id,
-                    "flight_id": flight_id,
-                    "flight_date": flight_date,
-                    "message_id": message_id,
-                    "pushed_at": pushed_at,
-                    "stored_at": now,
-                }
-                for booking_id in gone
-            ],
-        )
-        return len(gone)
+        newly = 0
+        for row in rows:
+            removed_by = None
+            if not row.version_cancelled:
+                later = [push for push in fulls if push.pushed_at > row.last]
+                removed_by = later[0] if later else None
+            cancelled = bool(row.version_cancelled) or removed_by is not None
+            if cancelled != row.cancelled:
+                connection.execute(
+                    sa.update(b).where(b.c.id == row.id).values(cancelled=cancelled, updated_at=now)
+                )
+            before = recorded.get(row.id)
+            if removed_by is None and before is not None:
+                connection.execute(sa.delete(r).where(r.c.booking_id == row.id))
+            elif removed_by is not None and before != removed_by.message_id:
+                newly += before is None
+                connection.execute(sa.delete(r).where(r.c.booking_id == row.id))
+                connection.execute(
+                    sa.insert(r).values(
+                        booking_id=row.id,
+                        flight_id=flight_id,
+                        flight_date=flight_date,
+                        message_id=removed_by.message_id,
+                        pushed_at=removed_by.pushed_at,
+                        stored_at=now,
+                    )
+                )
+        return newly
 
     def _link_lists(
         self,

@@ -1,0 +1,397 @@
+"""Nothing received is lost, and a crash changes nothing: `openpiu ingest` killed with SIGKILL at random
+moments and restarted ends with the same database as one uninterrupted run (the duplicate-delivery counts
+aside), on SQLite and on PostgreSQL; a crash between any two store calls of a message, then a restart,
+does too; and delivering every message twice in a shuffled order stores what one delivery in order does.
+
+"The same database" is the id-free snapshot of tests/pipeline/snapshot.py: every table, every row, without
+the surrogate ids (references resolved to what they name) and the instants of the run. The counts and the
+truth of one in-order run are checked in test_ingest.py; here one run is only compared with another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import postgres_schema
+from openpiu.clock import FixedClock
+from openpiu.services.ingest import ingest_paths
+from openpiu.store import upgrade
+from openpiu.synth.world import generate, world_params
+from pipeline.snapshot import differences, read_rows, snapshot
+
+AT = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+CARD_KEY = "00" * 32
+SEED = 20261130
+KILLS = 8
+
+#: Counts of deliveries: a killed run had received some messages already, and its restart delivers them
+#: again, which the inbox rightly counts (compared apart: never fewer than in the uninterrupted run); so
+#: would the count of out-of-scope messages, which keeps nothing by which to know a message again.
+DELIVERY_COUNTS = {"messages": {"deliveries"}, "discarded_messages": {"count"}}
+
+#: What depends on the order messages arrive in, by design: a booking's version numbers count its versions
+#: in the order they were stored, and a flight's first message is the first one stored. Which version is
+#: *current* (`bookings.current_version_id`, resolved to its message and position) and the flight's record
+#: and last message follow the pushes' preparation times, and are compared.
+ARRIVAL_ORDER = {"booking_versions": {"version"}, "flights": {"first_message_id"}}
+
+
+@dataclass(frozen=True)
+class World:
+    folder: Path
+
+    @property
+    def messages(self) -> Path:
+        return self.folder / "messages"
+
+    def files(self) -> list[Path]:
+        return sorted(self.messages.iterdir())
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """A few dozen messages of one day: with the generator's quirks, re-deliveries and broken messages."""
+    folder = tmp_path_factory.mktemp("world")
+    summary = generate(world_params(seed=3, scale=0.003, broken_rate=0.1), folder)
+    assert summary["broken_messages"] >= 1, "no broken message: quarantine would not be tested"
+    assert summary["paxlst_messages"] >= 1
+    return World(folder)
+
+
+@pytest.fixture
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes empty, upgraded databases on the backend named by the test's `backend` parameter."""
+    backend = request.getfixturevalue("backend")
+    with contextlib.ExitStack() as schemas:
+        made: list[str] = []
+
+        def make() -> str:
+            if backend == "postgresql":
+                url = schemas.enter_context(postgres_schema())
+            else:
+                url = f"sqlite:///{tmp_path / f'db{len(made)}.db'}"
+            made.append(url)
+            upgrade(url)
+            return url
+
+        yield make
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "openpiu.cli", *args]
+
+
+def environment(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENPIU_")}
+    env |= {"OPENPIU_CARD_HASH_KEY": CARD_KEY, "OPENPIU_DATA_DIR": str(tmp_path / "data")}
+    if (shared := os.environ.get("OPENPIU_SHARED_DIR")) is not None:
+        env["OPENPIU_SHARED_DIR"] = shared
+    return env
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """The command in a session of its own, so that it can be ended with every process it started."""
+    with log.open("ab") as out:
+        return subprocess.Popen(args, env=env, stdout=out, stderr=out, start_new_session=True)
+
+
+def end_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL whatever is left of the command's session (its main process already ended)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def outlived(process: subprocess.Popen[bytes], grace: float = 5.0) -> bool:
+    """Whether processes the command started are still alive `grace` seconds after it ended."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def run(args: list[str], env: dict[str, str], log: Path, timeout: float = 120) -> int:
+    process = start(args, env, log)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail(
+            f"{args[3]} did not end in {timeout:.0f} s (waiting on a lock?):\n{log.read_text()[-3000:]}"
+        )
+    finally:
+        end_group(process)
+
+
+def messages_by_hash(url: str) -> dict[str, dict[str, Any]]:
+    return {row["content_hash"]: row for row in read_rows(url)["messages"]}
+
+
+def kind(raw: bytes) -> str:
+    """PAXLST, PNRGOV (EDIFACT or XML) or "" (neither: a broken message)."""
+    start = raw[:2000]
+    if b"PAXLST" in start:
+        return "PAXLST"
+    return "PNRGOV" if b"PNRGOV" in start or start.lstrip(b"\xef\xbb\xbf \r\n").startswith(b"<") else ""
+
+
+def unaccounted(url: str) -> list[tuple[Any, ...]]:
+    """Messages that did not end stored (or screened), parsed if PAXLST, or quarantined with a reason:
+    (id, content hash, state, reason, start of the bytes)."""
+    rows = read_rows(url)
+    bodies = {row["message_id"]: bytes(row["raw"]) for row in rows["message_bodies"]}
+    found = []
+    for message in rows["messages"]:
+        state, reason, raw = message["state"], message["reason"], bodies.get(message["id"], b"")
+        if state in ("stored", "screened"):
+            continue
+        if state == "quarantined" and reason and reason.strip():
+            continue
+        if state == "parsed" and kind(raw) == "PAXLST":
+            continue
+        found.append((message["id"], message["content_hash"][:12], state, reason, raw[:60]))
+    return found
+
+
+# --- killed and restarted --------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_ingest_killed_again_and_again_ends_as_one_uninterrupted_run(
+    backend: str, world: World, new_database: Callable[[], str], tmp_path: Path
+) -> None:
+    env = environment(tmp_path)
+    log = tmp_path / "ingest.log"
+    clean, crashed = new_database(), new_database()
+
+    started = time.perf_counter()
+    assert run(command("ingest", str(world.messages), "--db", clean), env, log) in (0, 1), log.read_text()
+    duration = time.perf_counter() - started
+    once = messages_by_hash(clean)
+    expected = snapshot(clean, ignore=DELIVERY_COUNTS)
+    # How long a run takes when every message is known already (what a restart has to do at least).
+    started = time.perf_counter()
+    assert run(command("ingest", str(world.messages), "--db", clean), env, log) in (0, 1), log.read_text()
+    again = min(time.perf_counter() - started, duration)
+    # The time to start the command and open the database, when nothing is ingested.
+    started = time.perf_counter()
+    assert run(command("status", "--json", "--db", clean), env, log) == 0, log.read_text()
+    startup = min(time.perf_counter() - started, again / 2)
+
+    # Random moments between the start-up and the end of a run that only delivers again, taken in
+    # increasing order: each restart first delivers again what the runs before it received, so a later
+    # moment reaches further into the day, and the kills spread over it rather than over its start.
+    rng = random.Random(SEED)
+    killed = orphaned = 0
+    for delay in sorted(rng.uniform(startup, again) for _ in range(KILLS)):
+        process = start(command("ingest", str(world.messages), "--db", crashed), env, log)
+        try:
+            code = process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)  # the main process only, as the OOM killer would
+            code = process.wait()
+            # Its reader processes must not outlive it: on PostgreSQL they hold its connection, and with
+            # it its open transaction and row locks, so every restart would wait on them for ever.
+            orphaned += not orphaned and outlived(process)  # seen once is enough: each check waits
+        finally:
+            end_group(process)
+        if code == -signal.SIGKILL:
+            killed += 1
+        else:
+            assert code in (0, 1), log.read_text()[-3000:]  # finished before its kill: a whole run
+    assert killed, "no run was killed: nothing was tested"
+    assert run(command("ingest", str(world.messages), "--db", crashed), env, log) in (0, 1), log.read_text()
+
+    assert not unaccounted(clean)
+    left = unaccounted(crashed)
+    assert not left, f"messages not accounted for after {killed} kills (id, hash, state, reason): {left}"
+    after_kills = messages_by_hash(crashed)
+    assert after_kills.keys() == once.keys()
+    fewer = [h[:12] for h in once if after_kills[h]["deliveries"] < once[h]["deliveries"]]
+    assert not fewer, f"deliveries lost for {fewer}"
+    found = snapshot(crashed, ignore=DELIVERY_COUNTS)
+    assert found == expected, f"{killed} runs killed; differences:\n{differences(expected, found)}"
+    # The reader processes must die with the command: on PostgreSQL a survivor would hold the dead
+    # writer's locks, and every restart would wait on them.
+    assert not orphaned, "reader processes outlived a killed `openpiu ingest`"
+
+
+class Crash(BaseException):
+    """The process dies here (a BaseException: no `except Exception` in the code under test catches it)."""
+
+
+class DiesAfter:
+    """A store that works for `calls` calls, then dies: what a SIGKILL right after that call leaves.
+
+    Every store call is one transaction, so "dead after call n" covers every state a kill can leave (a
+    kill inside a transaction is rolled back: the same as dying after the call before)."""
+
+    def __init__(self, store: Any, calls: int, made: list[str]) -> None:
+        self._store = store
+        self._left = calls
+        self._made = made
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._store, name)
+        if not callable(attribute) or name == "close":
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self._left <= 0:
+                raise Crash(name)
+            result = attribute(*args, **kwargs)
+            self._left -= 1
+            self._made.append(name)
+            return result
+
+        return call
+
+
+def ingest_dying(path: Path, url: str, calls: int, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], bool]:
+    """Ingest one file with a store that dies after `calls` calls: the calls made, and whether it died."""
+    from openpiu.services import ingest as service
+
+    made: list[str] = []
+    real = service.open_store
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            service, "open_store", lambda url, *, clock: DiesAfter(real(url, clock=clock), calls, made)
+        )
+        try:
+            ingest_paths([path], url=url, clock=FixedClock(AT), card_key=bytes.fromhex(CARD_KEY))
+        except Crash:
+            return made, True
+    return made, False
+
+
+def copy_sqlite(url: str, to: Path) -> str:
+    """A consistent copy of a SQLite database (its WAL included), through SQLite's backup API."""
+    source = sqlite3.connect(sa.make_url(url).database or "")
+    target = sqlite3.connect(to)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return f"sqlite:///{to}"
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_crash_between_any_two_store_calls_is_recovered(
+    backend: str,
+    world: World,
+    new_database: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    files = world.files()
+    key = bytes.fromhex(CARD_KEY)
+    # One run in order, file by file: the store calls each message makes, and the database before each.
+    probe = new_database()
+    before: list[str] = []
+    per_file: list[list[str]] = []
+    for i, path in enumerate(files):
+        before.append(copy_sqlite(probe, tmp_path / f"before-{i}.db"))
+        per_file.append(ingest_dying(path, probe, 10**9, monkeypatch)[0])
+    before.append(copy_sqlite(probe, tmp_path / "after.db"))
+    # Crash in the PNRGOV push making the most kinds of store calls (one with removals to audit), and in
+    # the PAXLST list making the most.
+    kinds = [kind(path.read_bytes()) for path in files]
+    victims = sorted(
+        max(group, key=lambda i: (len(set(per_file[i])), -i))
+        for group in ([i for i, k in enumerate(kinds) if k == wanted] for wanted in ("PNRGOV", "PAXLST"))
+        if group
+    )
+    assert len(victims) == 2, kinds
+
+    failures: list[str] = []
+    for victim in victims:
+        expected = snapshot(before[victim + 1], ignore=DELIVERY_COUNTS)
+        calls = per_file[victim]
+        for n in range(1, len(calls)):
+            url = copy_sqlite(before[victim], tmp_path / f"crash-{victim}-{n}.db")
+            made, died = ingest_dying(files[victim], url, n, monkeypatch)
+            assert died
+            assert made == calls[:n]
+            # The restart delivers the file again (the files before it are stored: delivering them again
+            # only counts a delivery, as the kill test shows) and takes up what the crash left half-way.
+            ingest_paths([files[victim]], url=url, clock=FixedClock(AT), card_key=key)
+            assert not unaccounted(url), (files[victim].name, calls[:n])
+            found = snapshot(url, ignore=DELIVERY_COUNTS)
+            if found != expected:
+                failures.append(
+                    f"{files[victim].name} died after {' > '.join(calls[:n])}:\n"
+                    f"{differences(expected, found, limit=2)}"
+                )
+    assert not failures, "\n".join(failures)
+
+
+# --- out of order --------------------------------------------------------------------------------
+
+#: The current state of each booking: whether it left the flight (a full push no longer lists it) and which
+#: push removed it, which version is current and its push time. Derived from every push kept, so the same
+#: whatever the order of arrival; compared on its own in the next test.
+CURRENT_STATE = {"bookings": {"cancelled", "current_pushed_at", "current_version_id"}}
+REMOVALS = "booking_removals"
+
+
+def ordered_and_shuffled(world: World, new_database: Callable[[], str]) -> tuple[str, str]:
+    files = world.files()
+    shuffled = files * 2
+    random.Random(SEED).shuffle(shuffled)
+    assert shuffled[: len(files)] != files
+    in_order, out_of_order = new_database(), new_database()
+    key = bytes.fromhex(CARD_KEY)
+    ingest_paths(files, url=in_order, clock=FixedClock(AT), card_key=key)
+    ingest_paths(shuffled, url=out_of_order, clock=FixedClock(AT), card_key=key)
+    return in_order, out_of_order
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_every_message_twice_in_a_shuffled_order_stores_what_one_ordered_delivery_does(
+    backend: str, world: World, new_database: Callable[[], str]
+) -> None:
+    in_order, out_of_order = ordered_and_shuffled(world, new_database)
+    assert not unaccounted(out_of_order)
+    ignore = {**DELIVERY_COUNTS, **ARRIVAL_ORDER, **CURRENT_STATE}
+    expected = snapshot(in_order, ignore=ignore)
+    found = snapshot(out_of_order, ignore=ignore)
+    expected.pop(REMOVALS, None)
+    found.pop(REMOVALS, None)
+    assert found == expected, differences(expected, found)
+    once, twice = messages_by_hash(in_order), messages_by_hash(out_of_order)
+    assert {h: r["deliveries"] for h, r in twice.items()} == {h: 2 * r["deliveries"] for h, r in once.items()}
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_every_message_twice_in_a_shuffled_order_gives_the_same_current_state(
+    backend: str, world: World, new_database: Callable[[], str]
+) -> None:
+    in_order, out_of_order = ordered_and_shuffled(world, new_database)
+    ignore = {**DELIVERY_COUNTS, **ARRIVAL_ORDER}
+    expected = snapshot(in_order, ignore=ignore)
+    found = snapshot(out_of_order, ignore=ignore)
+    assert found == expected, differences(expected, found, limit=30)
