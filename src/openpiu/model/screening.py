@@ -1,0 +1,102 @@
+"""Screening records: watchlists and their entries, the person screened, and explained candidates.
+
+A watchlist is versioned and carries its legal basis; an entry is a person (or, on a document list, only
+a document) sought. Screening a person gives candidates, each with a calibrated score in 0..1 and the
+features that made it: the query's value, the entry's value, the feature's own score and its contribution
+to the total, so an analyst sees why (DESIGN.md, "Explained results").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from openpiu.model.record import record
+from openpiu.model.values import Gender, PartialDate
+
+__all__ = [
+    "Candidate",
+    "Feature",
+    "ListKind",
+    "ScreenedPerson",
+    "Watchlist",
+    "WatchlistEntry",
+]
+
+
+class ListKind(StrEnum):
+    PERSONS = "persons"  # persons sought: names, dates of birth, documents
+    DOCUMENTS = "documents"  # lost and stolen travel documents: numbers only
+
+
+@record
+class Watchlist:
+    """A list of persons or documents sought, in one version, with why the PIU may screen against it."""
+
+    list_id: str
+    name: str
+    version: str
+    source: str
+    legal_basis: str
+    category: str  # "terrorism" or an Annex II serious-crime code
+    owner: str
+    kind: ListKind = ListKind.PERSONS
+    valid_from: date | None = None
+    valid_until: date | None = None
+    alert_threshold: float = 0.75
+
+
+@record
+class WatchlistEntry:
+    """One person (or document) on a list. Names as the source wrote them: the first is the main one."""
+
+    entry_id: str
+    names: tuple[str, ...] = ()
+    date_of_birth: PartialDate | None = None
+    nationalities: tuple[str, ...] = ()  # ISO 3166-1 alpha-2
+    documents: tuple[str, ...] = ()
+    gender: Gender | None = None
+    category: str | None = None  # overrides the list's
+    valid_from: date | None = None
+    valid_until: date | None = None  # an expired entry stops matching
+
+    def active_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+@record
+class ScreenedPerson:
+    """The person screened: a traveller, an API person or a line of a CSV, names as the airline wrote them."""
+
+    ref: str
+    surname: str
+    given_names: str | None = None
+    date_of_birth: PartialDate | None = None
+    nationality: str | None = None
+    documents: tuple[str, ...] = ()
+    gender: Gender | None = None
+
+
+@record
+class Feature:
+    """One piece of evidence: what was compared, the two values, its score and its part of the total."""
+
+    feature: str  # "name", "date_of_birth", "document", "nationality", "gender" ...
+    query: str | None
+    candidate: str | None
+    score: float  # how well the two values agree, 0..1 (or a penalty below 0 for a contradiction)
+    contribution: float  # what it added to (or took from) the candidate's score
+
+
+@record
+class Candidate:
+    """A watchlist entry that may be the person screened, with its calibrated score and explanation."""
+
+    entry_id: str
+    list_id: str
+    list_version: str
+    score: float  # 0..1, calibrated
+    alert: bool  # score at or above the list's alert threshold
+    explanation: tuple[Feature, ...] = ()
