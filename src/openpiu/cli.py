@@ -16,10 +16,12 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -31,6 +33,8 @@ from openpiu.services.carriers import (
     disable_carrier,
     list_carriers,
 )
+from openpiu.services.criteria import InvalidRange, LintResult, NotActivated, activate_file, lint_file
+from openpiu.services.criteria import test_file as backtest_criteria_file
 from openpiu.services.database import redact_url, upgrade_database
 from openpiu.services.ingest import files_in, ingest_paths, notified_scope, status
 from openpiu.services.parsing import (
@@ -41,6 +45,16 @@ from openpiu.services.parsing import (
     summarise,
 )
 from openpiu.services.quarantine import list_quarantined, message_details, message_raw, retry
+from openpiu.services.screening import (
+    TravellerFileError,
+    WatchlistError,
+    build_screener,
+    load_watchlists,
+    read_travellers,
+    result_json,
+    screen_travellers,
+)
+from openpiu.services.watchlists import import_watchlist_file, list_watchlists
 from openpiu.services.worker import WorkerRound, run_worker
 from openpiu.settings import Settings, SettingsError, load_card_hash_key
 from openpiu.synth.corpus import write_demo_files
@@ -244,6 +258,108 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--queue", metavar="NAME", help="queue to consume (default: OPENPIU_AMQP_QUEUE)")
     worker.add_argument("--once", action="store_true", help="process what is waiting, then exit")
+
+    screen = commands.add_parser(
+        "screen",
+        help="screen travellers (CSV) against watchlist files and show the best candidates",
+        description=(
+            "Screen each traveller of the CSV (id,surname,given_names,date_of_birth,nationality,"
+            "document_number,gender) against the watchlists: person CSV, FollowTheMoney JSON lines, "
+            "OFAC's legacy CSV (a folder or its sdn.csv) or a lost-documents CSV, detected by content. "
+            "Prints the K best candidates of each traveller, alerting or not; with --json one JSON object "
+            "per traveller and line. Exit 0 when screened, 1 when a file is bad (with its line), 2 for "
+            "a usage error."
+        ),
+    )
+    screen.add_argument(
+        "--watchlist", nargs="+", action="extend", required=True, metavar="FILE", help="watchlist files"
+    )
+    screen.add_argument("--travellers", required=True, metavar="FILE", help="the travellers CSV")
+    screen.add_argument("--json", action="store_true", help="one JSON object per traveller and line")
+    screen.add_argument(
+        "--top", type=int, default=5, metavar="K", help="candidates per traveller (default 5)"
+    )
+    screen.add_argument("--on", metavar="DATE", help="the screening day, YYYY-MM-DD (default today)")
+
+    criteria = commands.add_parser(
+        "criteria",
+        help="pre-determined criteria: lint a criteria file, back-test it over stored bookings",
+        description=(
+            "Criteria files are YAML (docs/criteria.md). `lint` checks one against the law (no sensitive "
+            "data, never protected characteristics alone, owner, purpose, review and expiry) and for "
+            "breadth; `test` back-tests it over the bookings stored for a range of flight dates."
+        ),
+    )
+    criteria_commands = criteria.add_subparsers(dest="criteria_command", metavar="ACTION")
+    criteria_commands.required = True
+    criteria_lint = criteria_commands.add_parser(
+        "lint",
+        help="check a criteria file; exit 0 when it has no errors (warnings are printed), 1 with errors",
+    )
+    criteria_lint.add_argument("file", metavar="FILE")
+    criteria_test = criteria_commands.add_parser(
+        "test",
+        help="back-test a criteria file over the stored bookings of a range of flight dates (drafts too)",
+        description=(
+            "Lint the file, then count for each criterion without errors the travellers, bookings and "
+            "flights it matches among the current bookings of the flights from --from to --to, with a "
+            "sample of matched travellers (flight/date/locator/traveller). Exit 0 when every criterion was "
+            "back-tested, 1 when the file or a criterion has errors, 2 for a usage error."
+        ),
+    )
+    criteria_test.add_argument("file", metavar="FILE")
+    criteria_test.add_argument(
+        "--from", dest="start", required=True, metavar="DATE", help="first flight date"
+    )
+    criteria_test.add_argument("--to", dest="end", required=True, metavar="DATE", help="last flight date")
+    criteria_test.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+    criteria_test.add_argument("--json", action="store_true", help="one JSON object")
+    criteria_activate = criteria_commands.add_parser(
+        "activate",
+        help="activate the criteria of a file (each approved, in force and without lint errors)",
+        description=(
+            "Make each criterion of the file the active version screened with: every one must lint without "
+            "errors, be approved and be in force, or nothing is activated. Recorded in the audit log."
+        ),
+    )
+    criteria_activate.add_argument("file", metavar="FILE")
+    criteria_activate.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+
+    watchlist = commands.add_parser(
+        "watchlist",
+        help="watchlists screened against: import a version, list them",
+        description=(
+            "`import` reads a watchlist file (CSV, FollowTheMoney JSON lines, OFAC SDN, lost-document CSV) "
+            "and keeps it as a new version, made active; its legal basis, category and owner must be given. "
+            "`list` shows every version."
+        ),
+    )
+    watchlist_commands = watchlist.add_subparsers(dest="watchlist_command", metavar="ACTION")
+    watchlist_commands.required = True
+    w_import = watchlist_commands.add_parser("import", help="import a watchlist file as a new version")
+    w_import.add_argument("file", metavar="FILE")
+    for option, what in [
+        ("--list-id", "the list's id (default: the file name)"),
+        ("--name", "the list's name"),
+        ("--version", "the version (default: a hash of the file)"),
+        ("--source", "where the list comes from"),
+        ("--legal-basis", "the law that allows screening against it (required)"),
+        ("--category", "terrorism or an Annex II code (required)"),
+        ("--owner", "who answers for the list (required)"),
+    ]:
+        w_import.add_argument(option, help=what)
+    w_import.add_argument("--threshold", type=float, help="alert threshold, 0..1 (default 0.75)")
+    w_list = watchlist_commands.add_parser("list", help="every version of every list")
+    w_list.add_argument("--json", action="store_true", help="one JSON object per version and line")
+    for sub in (w_import, w_list):
+        sub.add_argument(
+            "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+        )
+
     return parser
 
 
@@ -273,8 +389,90 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _carrier(args)
     if args.command == "worker":
         return _worker(args)
+    if args.command == "screen":
+        return _screen(args)
+    if args.command == "criteria" and args.criteria_command == "activate":
+        return _criteria_activate(args)
+    if args.command == "criteria":
+        return _criteria(args)
+    if args.command == "watchlist":
+        return _watchlist(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
+
+
+def _database(url_option: str | None, console: Console) -> str | None:
+    """The database URL to use (the embedded one created on first use), or None after saying why not."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return None
+    url = url_option or settings.database_url
+    return url if _create_sqlite_if_missing(url, console) else None
+
+
+def _criteria_activate(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    url = _database(args.db, console)
+    if url is None:
+        return EXIT_USAGE
+    try:
+        activated = activate_file(args.file, url, SystemClock(), actor=f"cli:{getpass.getuser()}")
+    except NotActivated as error:
+        console.print(f"nothing activated: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot activate: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    for spec in activated:
+        sys.stdout.write(
+            f"activated {spec.criterion_id} version {spec.version} (expires {spec.expires_on})\n"
+        )
+    return EXIT_OK
+
+
+def _watchlist(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    url = _database(args.db, console)
+    if url is None:
+        return EXIT_USAGE
+    clock = SystemClock()
+    try:
+        if args.watchlist_command == "list":
+            found = list_watchlists(url, clock=clock)
+            if args.json:
+                sys.stdout.write("".join(json.dumps(w, sort_keys=True) + "\n" for w in found))
+            else:
+                for w in found:
+                    mark = "active" if w["active"] else "old"
+                    sys.stdout.write(
+                        f"{w['list_id']}\t{w['version']}\t{mark}\t{w['entries']} entries\t{w['category']}\t"
+                        f"{w['legal_basis']}\n"
+                    )
+            return EXIT_OK
+        overrides = {
+            "list_id": args.list_id,
+            "name": args.name,
+            "version": args.version,
+            "source": args.source,
+            "legal_basis": args.legal_basis,
+            "category": args.category,
+            "owner": args.owner,
+            "alert_threshold": args.threshold,
+        }
+        stored = import_watchlist_file(
+            url, args.file, clock=clock, actor=f"cli:{getpass.getuser()}", overrides=overrides
+        )
+    except (ValueError, OSError) as error:  # a bad file (with its line), missing facts, an old version
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot import: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    kept = stored.watchlist
+    sys.stdout.write(f"imported {kept.list_id} version {kept.version}: {stored.entries} entries, active\n")
+    return EXIT_OK
 
 
 def _parse(files: Sequence[str], *, as_json: bool) -> int:
@@ -647,6 +845,142 @@ def _worker(args: argparse.Namespace) -> int:
         return EXIT_FAILED if summary.quarantined or summary.failures else EXIT_OK
     console.print(f"stopped after {summary.rounds} rounds: {summary.line()}", markup=False)
     return EXIT_OK
+
+
+def _screen(args: argparse.Namespace) -> int:
+    console = Console(stderr=True, soft_wrap=True)
+    if args.top < 1:
+        console.print("--top must be at least 1", style="red", markup=False)
+        return EXIT_USAGE
+    try:
+        on = date.fromisoformat(args.on) if args.on else SystemClock().now().date()
+    except ValueError:
+        console.print(f"--on is not a day (YYYY-MM-DD): {args.on}", style="red", markup=False)
+        return EXIT_USAGE
+    skipped: Counter[str] = Counter()
+    try:
+        lists = load_watchlists(args.watchlist, skipped=skipped)
+        travellers = read_travellers(args.travellers)
+    except (WatchlistError, TravellerFileError) as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    for watchlist, entries in lists:
+        console.print(
+            f"watchlist {watchlist.list_id} ({watchlist.version}): {len(entries)} entries", markup=False
+        )
+    if skipped:
+        console.print(
+            "skipped: " + ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items())), markup=False
+        )
+    screener = build_screener(lists)
+    results = screen_travellers(screener, travellers, on=on, top=args.top)
+    if args.json:
+        for person, candidates in results:
+            sys.stdout.write(json.dumps(result_json(person, candidates), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return EXIT_OK
+    table = Table(title=f"Screened on {on.isoformat()}", header_style="bold")
+    for column in ("traveller", "list", "entry", "score", "alert", "evidence"):
+        table.add_column(column, justify="right" if column == "score" else "left")
+    for person, candidates in results:
+        if not candidates:
+            table.add_row(escape(person.ref), "", "no candidate", "", "", "")
+        for rank, candidate in enumerate(candidates):
+            evidence = "; ".join(
+                f"{f.feature} {f.query or '-'} ~ {f.candidate or '-'} {f.score:.2f}"
+                for f in candidate.explanation
+            )
+            table.add_row(
+                escape(person.ref) if rank == 0 else "",
+                escape(candidate.list_id),
+                escape(candidate.entry_id),
+                f"{candidate.score:.2f}",
+                "[bold red]ALERT[/bold red]" if candidate.alert else "",
+                escape(evidence),
+            )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    return EXIT_OK
+
+
+def _criteria_findings(result: LintResult) -> list[str]:
+    return [
+        f"{result.path}:{f.line or 1}: {f.severity}: "
+        + (f"{f.criterion_id}: " if f.criterion_id else "")
+        + f.message
+        for f in result.findings
+    ]
+
+
+def _criteria(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    path = Path(args.file)
+    if not path.is_file():
+        console.print(f"no such file: {args.file}", style="red", markup=False)
+        return EXIT_USAGE
+    clock = SystemClock()
+    if args.criteria_command == "lint":
+        linted = lint_file(path, on=clock.now().date())
+        sys.stdout.write("".join(line + "\n" for line in _criteria_findings(linted)))
+        sys.stdout.write(
+            f"{len(linted.criteria)} criteria: {len(linted.errors)} errors, {len(linted.warnings)} warnings\n"
+        )
+        return EXIT_OK if linted.ok else EXIT_FAILED
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError:
+        console.print(
+            f"--from and --to are days (YYYY-MM-DD): {args.start}, {args.end}", style="red", markup=False
+        )
+        return EXIT_USAGE
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    try:
+        tested = backtest_criteria_file(path, url, start, end, clock)
+    except InvalidRange as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    except Exception as error:  # the store's or the driver's message says what to do (upgrade, host)
+        console.print(f"cannot back-test: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    failed = tested.report is None or bool(tested.skipped)
+    if args.json:
+        sys.stdout.write(json.dumps(tested.to_dict(), sort_keys=True) + "\n")
+        return EXIT_FAILED if failed else EXIT_OK
+    for line in _criteria_findings(tested.lint):
+        console.print(line, markup=False)
+    if tested.skipped:
+        console.print(f"not back-tested (errors): {', '.join(tested.skipped)}", style="red", markup=False)
+    report = tested.report
+    if report is None:
+        return EXIT_FAILED
+    sys.stdout.write(
+        f"back-test of {path} over the flights of {start.isoformat()} to {end.isoformat()}: "
+        f"{report.travellers} travellers, {report.bookings} bookings, {report.flights} flights\n"
+    )
+    table = Table(header_style="bold")
+    for column in ("criterion", "version", "status", "travellers", "share", "bookings", "flights", "sample"):
+        table.add_column(
+            column, justify="right" if column in ("travellers", "share", "bookings", "flights") else "left"
+        )
+    for c in report.criteria:
+        table.add_row(
+            escape(c.criterion_id),
+            escape(c.version),
+            c.status,
+            str(c.travellers),
+            f"{100 * c.share(report.travellers):.2f}%",
+            str(c.bookings),
+            str(c.flights),
+            escape(" ".join(str(ref) for ref in c.sample[:3])),
+        )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -223,7 +223,7 @@ def test_a_message_left_half_way_by_a_crash_is_taken_up_again(opened: tuple[str,
     ingest_paths([], url=url, clock=clock)  # every run takes up what was left first
     message = store.message(crashed.message_id)
     assert message is not None
-    assert message.state is MessageState.STORED
+    assert message.state is MessageState.SCREENED  # stored, then screened (against no list yet)
 
 
 def test_the_quarantine_commands(

@@ -334,8 +334,17 @@ class _Book:
 
 
 def _int(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() else None
+    return _whole(text.strip())
+
+
+def _whole(text: str) -> int | None:
+    """The number `text` spells in digits; None when it is not one, or not one `int` reads."""
+    if not text.isdigit():
+        return None
+    try:
+        return int(text)
+    except ValueError:  # digits int() does not read (superscripts), or more than it converts (4,300)
+        return None
 
 
 def _opt(text: str) -> str | None:
@@ -812,7 +821,7 @@ class _Parser:
         fields = (
             code or None,
             status or None,
-            int(qty) if qty.isdigit() else None,
+            _whole(qty),
             carrier or None,
             board or None,
             off or None,
@@ -1447,7 +1456,7 @@ class _Parser:
                 got = frozen_pay[id(p)] = p.freeze()
             return got
 
-        travellers = tuple(_freeze_traveller(t, infts, pay) for t in b.travellers)
+        travellers = tuple([_freeze_traveller(t, infts, pay) for t in b.travellers])
         history: list[HistoryEntry] = []
         for h in b.history:
             if isinstance(h, HistoryEntry):
@@ -1469,10 +1478,10 @@ class _Parser:
             office=b.office,
             group_name=b.group_name,
             travellers=travellers,
-            segments=tuple(_freeze_segment(s) for s in b.segments),
+            segments=tuple(map(_freeze_segment, b.segments)),
             contacts=tuple(b.contacts),
             addresses=tuple(b.addresses),
-            payments=tuple(pay(p) for p in b.payments),
+            payments=tuple(map(pay, b.payments)),
             services=tuple(b.services),
             remarks=tuple(b.remarks),
             excess_baggage=tuple(b.excess),
@@ -1551,7 +1560,7 @@ def _freeze_traveller(t: _Trav, infts: list[_Pending], pay: Callable[[_Pay], Pay
         frequent_flyers=tuple(t.ffs),
         services=tuple(t.services),
         remarks=tuple(t.remarks),
-        tickets=tuple(_freeze_ticket(tk, pay) for tk in t.tickets),
+        tickets=tuple([_freeze_ticket(tk, pay) for tk in t.tickets]),
         fare_basis=tuple(t.fare_basis),
         excess_baggage=tuple(t.excess),
         raw_name=t.raw_name,
@@ -1570,19 +1579,21 @@ def _freeze_ticket(tk: _Ticket, pay: Callable[[_Pay], Payment]) -> Ticket:
         non_refundable=tk.non_refundable,
         validating_carrier=tk.validating,
         issue_location=tk.location,
-        payments=tuple(pay(p) for p in tk.payments),
+        payments=tuple(map(pay, tk.payments)),
         traveller_ref=tk.ref,
     )
 
 
 def _freeze_segment(s: _Seg) -> Segment:
     # A seat given only in a check-in's SSD is a seat of the segment too (as PNRGOV XML reads it).
-    held = {(seat.number, seat.traveller_ref) for seat in s.seats}
-    seats = [*s.seats]
-    for c in s.check_ins:
-        if c.seat and (c.seat, c.ref) not in held:
-            held.add((c.seat, c.ref))
-            seats.append(Seat(c.seat, c.cabin, c.ref, "SSD"))
+    seats = s.seats
+    if s.check_ins:
+        held = {(seat.number, seat.traveller_ref) for seat in seats}
+        seats = [*seats]
+        for c in s.check_ins:
+            if c.seat and (c.seat, c.ref) not in held:
+                held.add((c.seat, c.ref))
+                seats.append(Seat(c.seat, c.cabin, c.ref, "SSD"))
     return Segment(
         flight=s.flight,
         booking_class=s.booking_class,
@@ -1594,19 +1605,21 @@ def _freeze_segment(s: _Seg) -> Segment:
         services=tuple(s.services),
         seats=tuple(seats),
         check_ins=tuple(
-            CheckIn(
-                traveller_ref=c.ref,
-                surname=c.surname,
-                given_names=c.given,
-                sequence=c.sequence,
-                seat=c.seat,
-                cabin=c.cabin,
-                baggage=c.baggage,
-                checked_in_at=c.group.at,
-                agent=c.group.agent,
-                text=c.group.text,
-            )
-            for c in s.check_ins
+            [
+                CheckIn(
+                    traveller_ref=c.ref,
+                    surname=c.surname,
+                    given_names=c.given,
+                    sequence=c.sequence,
+                    seat=c.seat,
+                    cabin=c.cabin,
+                    baggage=c.baggage,
+                    checked_in_at=c.group.at,
+                    agent=c.group.agent,
+                    text=c.group.text,
+                )
+                for c in s.check_ins
+            ]
         ),
         remarks=tuple(s.remarks),
         non_air_kind=s.non_air_kind,
@@ -1794,7 +1807,8 @@ def _glued(seg: EdifactSegment) -> bool:
     for el in seg.elements[:-1]:
         if len(el) == 1:
             v = el[0]
-            if len(v) > 3 and v[-3:] in KNOWN_TAGS and not v[-4].isalpha():
+            # the letter test first: it turns away names without slicing a tag-sized piece off each one
+            if len(v) > 3 and not v[-4].isalpha() and v[-3:] in KNOWN_TAGS:
                 return True
     return False
 

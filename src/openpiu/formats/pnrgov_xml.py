@@ -112,20 +112,48 @@ Element = ET.Element
 _T = TypeVar("_T")
 
 # ---------------------------------------------------------------------------------------------------------
-# Element access: local names, case-insensitive, "-" and blanks read as missing.
+# Element access: local names, case-insensitive, "-" and blanks read as missing. `_parse_tree` gives every
+# element and attribute its local lower-case name once (`_normalise`), so lookups compare names directly.
 
 
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
+def _normalise(root: Element) -> None:
+    """Rename every element and attribute of the tree to its `_local` name, in place.
+
+    Attributes whose local names collide keep the last value, as a lookup by local name always did.
+    """
+    names: dict[str, str] = {}
+    for el in root.iter():
+        tag = el.tag
+        if isinstance(tag, str):
+            local = names.get(tag)
+            if local is None:
+                local = names[tag] = _local(tag)
+            el.tag = local
+        attrib = el.attrib
+        if attrib:
+            normal: dict[str, str] = {}
+            for key, value in attrib.items():
+                local = names.get(key)
+                if local is None:
+                    local = names[key] = _local(key)
+                normal[local] = value
+            el.attrib = normal
+
+
 def _kids(el: Element | None, name: str) -> list[Element]:
-    return [] if el is None else [c for c in el if _local(c.tag) == name]
+    return [] if el is None else [c for c in el if c.tag == name]
 
 
 def _kid(el: Element | None, name: str) -> Element | None:
-    found = _kids(el, name)
-    return found[0] if found else None
+    if el is not None:
+        for c in el:
+            if c.tag == name:
+                return c
+    return None
 
 
 def _value(text: str | None) -> str | None:
@@ -136,11 +164,13 @@ def _value(text: str | None) -> str | None:
 def _attr(el: Element | None, *names: str) -> str | None:
     if el is None:
         return None
-    attrs = {_local(k): v for k, v in el.attrib.items()}
+    attrs = el.attrib
     for name in names:
-        value = _value(attrs.get(name.lower()))
-        if value is not None:
-            return value
+        found = attrs.get(name.lower())
+        if found is not None:
+            value = _value(found)
+            if value is not None:
+                return value
     return None
 
 
@@ -318,6 +348,7 @@ def _parse_tree(data: bytes, *, source: str, max_bytes: int) -> Element:
         raise ParseError(f"cannot decode the document: {type(exc).__name__}", file=source) from None
     if root is None:
         raise ParseError("no XML element found", file=source, offset=0)
+    _normalise(root)
     return root
 
 

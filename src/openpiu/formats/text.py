@@ -132,6 +132,7 @@ _SSR_PREFIX_RE = re.compile(
 # Passenger association suffix: `-1`, `-1.1`, `-1KELLY/DIASMRS`.
 _PAX_SUFFIX_RE = re.compile(r"-[0-9]{1,2}(?:\.[0-9]{1,2})?(?:[A-Z][A-Z /]*)?\s*$", re.ASCII | re.IGNORECASE)
 _PHONE_RUN_RE = re.compile(r"\+?[0-9](?:[0-9 \-.()/]*[0-9])?", re.ASCII)
+_PHONE_RUN_NON_DIGITS = str.maketrans("", "", "+ -.()/")  # what a _PHONE_RUN_RE match holds beside digits
 _EMAIL_MARK_RE = re.compile(r"@|//|\.AT\.", re.ASCII | re.IGNORECASE)
 _EMAIL_SPACE_RE = re.compile(r"\s*(@|//|\.AT\.|\.\.|\.)\s*", re.ASCII | re.IGNORECASE)
 _AT_WORD_RE = re.compile(r"\.AT\.", re.ASCII | re.IGNORECASE)
@@ -755,7 +756,7 @@ def _phone_value(body: str) -> str | None:
     best = ""
     for match in _PHONE_RUN_RE.finditer(body):
         run = match.group(0)
-        digits = "".join(c for c in run if c.isdigit())
+        digits = run.translate(_PHONE_RUN_NON_DIGITS)
         if len(digits) > len(best.lstrip("+")):
             best = ("+" if run.startswith("+") else "") + digits
     return best if len(best.lstrip("+")) >= _MIN_PHONE_DIGITS else None

@@ -13,6 +13,8 @@ from openpiu.model.messages import (
 from openpiu.model.screening import (
     Candidate,
     Feature,
+    Hit,
+    HitKind,
     ListKind,
     ScreenedPerson,
     Watchlist,
@@ -66,6 +68,8 @@ __all__ = [
     "FrequentFlyer",
     "Gender",
     "HistoryEntry",
+    "Hit",
+    "HitKind",
     "ListKind",
     "Message",
     "MessageFormat",

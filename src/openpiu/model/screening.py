@@ -17,6 +17,8 @@ from openpiu.model.values import Gender, PartialDate
 __all__ = [
     "Candidate",
     "Feature",
+    "Hit",
+    "HitKind",
     "ListKind",
     "ScreenedPerson",
     "Watchlist",
@@ -99,4 +101,30 @@ class Candidate:
     list_version: str
     score: float  # 0..1, calibrated
     alert: bool  # score at or above the list's alert threshold
+    explanation: tuple[Feature, ...] = ()
+
+
+class HitKind(StrEnum):
+    WATCHLIST = "watchlist"
+    CRITERION = "criterion"
+
+
+@record
+class Hit:
+    """An automated match of a traveller on a flight, for an analyst to decide (never acted on alone).
+
+    One hit per traveller of a booking on a flight and per watchlist entry or criterion: a re-push of the
+    booking updates it (score, explanation, the version screened) instead of adding another.
+    """
+
+    kind: HitKind
+    flight_id: int
+    booking_id: int
+    traveller_key: str  # the traveller's reference in the booking (or its position), stable across pushes
+    traveller_id: int  # the traveller row of the booking version screened
+    source_id: str  # watchlist entry id, or criterion id
+    source_version: str  # the list's version, or the criterion's
+    list_id: str | None  # the watchlist (None for a criterion)
+    score: float
+    priority: int  # 1 highest
     explanation: tuple[Feature, ...] = ()

@@ -41,6 +41,7 @@ from openpiu.formats.errors import ParseError
 from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units, sniff_format
 from openpiu.model import Flight, MessageFormat, PassengerList, PnrPush
 from openpiu.pipeline.reconcile import match_api_persons
+from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import (
     DEFAULT_POLICY,
     EVERY_FLIGHT,
@@ -56,12 +57,15 @@ from openpiu.protection import (
 from openpiu.store import (
     Audit,
     Bookings,
+    Criteria,
+    Hits,
     Inbox,
     MessageState,
     PassengerLists,
     PushSeries,
     SeriesState,
     UnstorablePush,
+    Watchlists,
 )
 
 __all__ = [
@@ -84,7 +88,7 @@ OUT_OF_SCOPE = "outside the notified scope"
 _WAITING = (MessageState.RECEIVED, MessageState.PARSED)
 
 
-class IngestStore(Inbox, PushSeries, Bookings, PassengerLists, Audit, Protocol):
+class IngestStore(Inbox, PushSeries, Bookings, PassengerLists, Watchlists, Criteria, Hits, Audit, Protocol):
     """What ingesting needs of the store."""
 
 
@@ -104,6 +108,7 @@ class IngestResult:
     waiting_parts: int = 0
     out_of_scope: int = 0
     removed_bookings: int = 0
+    hits: int = 0
     removed: Counter[str] = field(default_factory=Counter)
     #: The inbox message of each message received, in order (a re-delivery names the known message).
     message_ids: list[int] = field(default_factory=list)
@@ -126,6 +131,7 @@ class IngestResult:
             "waiting_parts",
             "out_of_scope",
             "removed_bookings",
+            "hits",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.removed.update(other.removed)
@@ -150,6 +156,8 @@ class Ingestor:
     scope: NotifiedScope = EVERY_FLIGHT
     card_key: bytes | None = None
     split_timeout: timedelta = timedelta(minutes=5)
+    #: When set, every stored push's flight is screened and its messages end "screened".
+    screening: ScreeningStage | None = None
 
     # -- receiving ----------------------------------------------------------------------------------
 
@@ -288,6 +296,10 @@ class Ingestor:
             self._merge(pushed.flight_id, result)  # before "stored": a crash here is taken up again
         for mid, _ in parts:
             store.advance(mid, MessageState.STORED)
+        if self.screening is not None and pushed.flight_id:
+            result.hits += self.screening.screen_flight(pushed.flight_id)
+            for mid, _ in parts:
+                store.advance(mid, MessageState.SCREENED)
         result.stored_messages += len(parts)
         result.bookings += sum(len(push.bookings) for _, push in parts)
         result.travellers += sum(len(b.travellers) for _, push in parts for b in push.bookings)
@@ -432,9 +444,14 @@ def ingest(
     card_key: bytes | None = None,
     source: str = "<bytes>",
     scope: NotifiedScope = EVERY_FLIGHT,
+    screening: ScreeningStage | None = None,
 ) -> IngestResult:
-    """Receive `data` (one payload as delivered), protect it, keep it, and store what it carries."""
-    ingestor = Ingestor(store, clock, policy=policy, scope=scope, card_key=card_key)
+    """Receive `data` (one payload as delivered), protect it, keep it, and store what it carries.
+
+    With `screening` (a stage on the same store, kept across calls for its indexes), every stored push's
+    flight is screened too.
+    """
+    ingestor = Ingestor(store, clock, policy=policy, scope=scope, card_key=card_key, screening=screening)
     return ingestor.ingest(data, sender=sender, channel=channel, source=source)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from openpiu.clock import Clock
 from openpiu.pipeline import OUT_OF_SCOPE, Ingestor, IngestResult, Prepared, prepare
+from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy, load_scope
 from openpiu.settings import Settings
 from openpiu.store import MessageState, open_store
@@ -66,6 +67,7 @@ class IngestSummary:
             "waiting_parts": r.waiting_parts,
             "out_of_scope": r.out_of_scope,
             "removed_bookings": r.removed_bookings,
+            "hits": r.hits,
             "quarantined": r.quarantined,
             "removed_items": dict(sorted(r.removed.items())),
         }
@@ -112,7 +114,9 @@ def ingest_paths(
     total = IngestResult()
     unreadable: list[str] = []
     store = open_store(url, clock=clock)
-    ingestor = Ingestor(store, clock, policy=policy, scope=scope, card_key=card_key)
+    ingestor = Ingestor(
+        store, clock, policy=policy, scope=scope, card_key=card_key, screening=ScreeningStage(store, clock)
+    )
     received_on = clock.now().date()
     try:
         total.add(ingestor.resume())
@@ -197,6 +201,7 @@ def status(url: str, *, clock: Clock) -> dict[str, Any]:
         counts = store.message_counts()
         bookings = store.booking_counts()
         api = store.api_counts()
+        store_hits = store.hits(limit=10**9)
     finally:
         store.close()
     by_state = counts.by_state
@@ -218,4 +223,5 @@ def status(url: str, *, clock: Clock) -> dict[str, Any]:
         "passenger_lists": api.lists,
         "api_persons": api.persons,
         "api_persons_merged": api.matched,
+        "hits": len(store_hits),
     }

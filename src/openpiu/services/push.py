@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from openpiu.clock import Clock
 from openpiu.pipeline import IngestResult, ingest
+from openpiu.pipeline.screening import ScreeningStage
 from openpiu.services.carriers import CarrierError, CarrierRegistry
 from openpiu.services.ingest import notified_scope
 from openpiu.settings import Settings, load_card_hash_key
@@ -151,6 +152,7 @@ class PushReceiver:
         self._scope = notified_scope(settings)
         self._carriers = CarrierRegistry(settings.carriers_path)
         self._store = open_store(settings.database_url, clock=clock)
+        self._screening = ScreeningStage(self._store, clock)
 
     @property
     def max_bytes(self) -> int:
@@ -198,6 +200,7 @@ class PushReceiver:
                 card_key=self._card_key,
                 source=f"http:{carrier}",
                 scope=self._scope,
+                screening=self._screening,
             )
             receipt = self._receipt(carrier, result)
         except (StoreError, SQLAlchemyError) as error:

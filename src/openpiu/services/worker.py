@@ -10,7 +10,6 @@ returns. What it reports are counts, never content.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ from openpiu.clock import Clock
 from openpiu.pipeline import Ingestor, IngestResult, ingest
 from openpiu.pipeline.amqp import AmqpConsumer, AmqpCounts, AmqpOptions, consume_until_empty
 from openpiu.pipeline.folder import FolderCounts, IngestFunction, failure_text, poll_once
+from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy
 from openpiu.settings import Settings
 from openpiu.store import Store, open_store
@@ -144,7 +144,15 @@ def run_worker(
     ``settings.split_timeout_seconds`` (quarantined with the parts missing).
     """
     if ingest_function is None:
-        ingest_function = functools.partial(ingest, scope=scope)
+        stages: dict[int, ScreeningStage] = {}  # one per store (one store per thread): its indexes kept
+
+        def screened_ingest(store: Store, data: bytes, **options: Any) -> IngestResult:
+            stage = stages.get(id(store))
+            if stage is None:
+                stage = stages[id(store)] = ScreeningStage(store, clock)
+            return ingest(store, data, scope=scope, screening=stage, **options)
+
+        ingest_function = screened_ingest
     if housekeeping is None:
         timeout = timedelta(seconds=settings.split_timeout_seconds)
 
@@ -153,7 +161,16 @@ def run_worker(
                 store, clock, policy=policy, card_key=card_key, split_timeout=timeout
             ).expire_series()
 
-        housekeeping = (expire,)
+        watching: dict[int, ScreeningStage] = {}
+
+        def rescreen(store: Store) -> int:
+            # A list or criterion changed: the flights of the coming days are screened again.
+            stage = watching.get(id(store))
+            if stage is None:
+                stage = watching[id(store)] = ScreeningStage(store, clock)
+            return stage.rescreen(from_day=clock.now().date()) if stage.refresh() else 0
+
+        housekeeping = (expire, rescreen)
     watched = folder if folder is not None else settings.watch_folder
     watched.mkdir(parents=True, exist_ok=True)
     options = (

@@ -17,6 +17,8 @@ place. :func:`join_booking` puts the parts back together.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -82,12 +84,15 @@ API_PERSON_IDENTITY_FIELDS = (
 
 def to_json(record: object) -> Json:
     """The JSON document (dicts, lists, strings, numbers, booleans) of a model record."""
-    return _record_codec(type(record)).encode(record)
+    codec = _CODECS.get(type(record)) or _record_codec(type(record))
+    document: Json = codec.encode(record)
+    return document
 
 
 def from_json(cls: type[T], document: Mapping[str, Any]) -> T:
     """The record of type ``cls`` that :func:`to_json` turned into ``document``."""
-    return typing.cast(T, _record_codec(cls).decode(document))
+    codec = _CODECS.get(cls) or _record_codec(cls)
+    return typing.cast(T, codec.decode(document))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -164,106 +169,367 @@ def _take(document: Json, names: tuple[str, ...]) -> Json:
 
 
 # --- the type-driven codec -------------------------------------------------------------------------
+#
+# Each record class gets one encode and one decode function, generated from its field types the first
+# time the class is seen and compiled with ``exec`` (as ``openpiu.model.record`` does for ``__init__``).
+# Nested records are written inline, so a whole booking is encoded by one function: straight-line code
+# per field, no per-value dispatch, no per-field closure, and a field at its default costs one identity
+# test. Decoding calls each record's constructor with positional arguments.
+
+
+def _pending(value: Any) -> Any:
+    raise RuntimeError("a record codec used before it was generated")
 
 
 @dataclasses.dataclass(slots=True)
 class _RecordCodec:
     cls: type
-    # (name, encode, decode, default or _REQUIRED)
-    fields: list[tuple[str, _Codec, _Codec, Any]]
-
-    def encode(self, record: Any) -> Json:
-        if type(record) is not self.cls:
-            raise TypeError(f"expected {self.cls.__name__}, got {type(record).__name__}")
-        out: Json = {}
-        for name, encode, _decode, default in self.fields:
-            value = getattr(record, name)
-            if default is not _REQUIRED and value == default:
-                continue
-            out[name] = None if value is None else encode(value)
-        return out
-
-    def decode(self, document: Mapping[str, Any]) -> Any:
-        if not isinstance(document, Mapping):
-            raise TypeError(f"a {self.cls.__name__} document must be an object")
-        known = {name for name, *_ in self.fields}
-        unknown = set(document) - known
-        if unknown:
-            raise ValueError(f"unknown fields for {self.cls.__name__}: {', '.join(sorted(unknown))}")
-        kwargs = {}
-        for name, _encode, decode, _default in self.fields:
-            if name in document:
-                value = document[name]
-                kwargs[name] = None if value is None else decode(value)
-        return self.cls(**kwargs)
+    # Set once the generated functions are compiled; `_pending` while they are being generated (a
+    # record type that contains itself refers to its own codec through this object).
+    encode: _Codec = _pending
+    decode: _Codec = _pending
+    # Lines of the generated encoder, to decide whether a record containing this one writes it inline.
+    size: int = 0
 
 
-_REQUIRED = object()
+#: The compiled codecs: only complete ones, so any thread may use what it finds here without a lock.
 _CODECS: dict[type, _RecordCodec] = {}
+#: Codecs being generated, by the thread holding `_GENERATING_LOCK` (re-entered for nested records).
+_GENERATING: dict[type, _RecordCodec] = {}
+_GENERATING_LOCK = threading.RLock()
+#: A nested record whose own generated function is at most this long is written inline; a longer one
+#: (a traveller, a segment) is called: the call costs little beside its work, and sources stay small.
+_INLINE_LINES = 150
+_MISSING = object()
 
 
 def _record_codec(cls: type) -> _RecordCodec:
     codec = _CODECS.get(cls)
-    if codec is None:
+    if codec is not None:
+        return codec
+    with _GENERATING_LOCK:
+        codec = _CODECS.get(cls) or _GENERATING.get(cls)  # done meanwhile, or a record inside itself
+        if codec is not None:
+            return codec
         if not (dataclasses.is_dataclass(cls) and cls.__module__.startswith("openpiu.model.")):
             raise TypeError(f"not a model record: {cls!r}")
-        hints = typing.get_type_hints(cls)
-        fields = []
-        for f in dataclasses.fields(cls):
-            encode, decode = _value_codec(hints[f.name])
-            if f.default is not dataclasses.MISSING:
-                default = f.default
-            elif f.default_factory is not dataclasses.MISSING:
-                default = f.default_factory()
-            else:
-                default = _REQUIRED
-            fields.append((f.name, encode, decode, default))
-        codec = _CODECS[cls] = _RecordCodec(cls, fields)
+        codec = _GENERATING[cls] = _RecordCodec(cls)
+        try:
+            _Generator(cls).compile(codec)
+        finally:
+            del _GENERATING[cls]
+        _CODECS[cls] = codec
     return codec
 
 
-def _checked(kind: type) -> _Codec:
-    def check(value: Any) -> Any:
-        if type(value) is not kind:
-            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
-        return value
-
-    return check
+def _wrong(kind: type, value: Any) -> Any:
+    raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
 
 
-def _value_codec(hint: Any) -> tuple[_Codec, _Codec]:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (types.UnionType, typing.Union):
-        rest = [a for a in args if a is not type(None)]
-        if len(rest) != 1:
-            raise TypeError(f"unsupported union {hint!r}")
-        return _value_codec(rest[0])  # None is handled by the record codec
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            item_encode, item_decode = _value_codec(args[0])
-            return (
-                lambda v: [item_encode(x) for x in v],
-                lambda v: tuple(item_decode(x) for x in v),
-            )
-        codecs = [_value_codec(a) for a in args]
-        return (
-            lambda v: [c[0](x) for c, x in zip(codecs, v, strict=True)],
-            lambda v: tuple(c[1](x) for c, x in zip(codecs, v, strict=True)),
+def _not_a_document(cls: type) -> Any:
+    raise TypeError(f"a {cls.__name__} document must be an object")
+
+
+def _unknown(cls: type, known: frozenset[str], document: Mapping[str, Any]) -> Any:
+    unknown = set(document) - known
+    raise ValueError(f"unknown fields for {cls.__name__}: {', '.join(sorted(unknown))}")
+
+
+def _construct(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    """Call ``cls`` with the fields a document had: the constructor says what is missing."""
+    return cls(**{n: v for n, v in zip(names, values, strict=True) if v is not _MISSING})
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.indent = 1
+
+    def __call__(self, line: str) -> None:
+        self.lines.append("    " * self.indent + line)
+
+
+class _Generator:
+    """Writes the source of one record class's encode and decode functions."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.scope: dict[str, Any] = {
+            "_type": type,
+            "_str": str,
+            "_dict": dict,
+            "_list": list,
+            "_tuple": tuple,
+            "_map": map,
+            "_isinstance": isinstance,
+            "_Mapping": Mapping,
+            "_MISSING": _MISSING,
+            "_wrong": _wrong,
+            "_not_a_document": _not_a_document,
+            "_unknown": _unknown,
+            "_construct": _construct,
+        }
+        self.helpers: list[str] = []
+        self.names: dict[int, str] = {}
+        self.inside: list[type] = []  # the record types being written inline, outermost first
+
+    def bind(self, value: Any, prefix: str) -> str:
+        """A name for ``value`` in the generated functions' scope."""
+        name = self.names.get(id(value))
+        if name is None:
+            name = self.names[id(value)] = f"_{prefix}{len(self.names)}"
+            self.scope[name] = value
+        return name
+
+    def compile(self, codec: _RecordCodec) -> None:
+        cls = self.cls
+        encode, decode = _Lines(), _Lines()
+        self.encode_record(cls, "r", 0, encode)
+        self.decode_record(cls, "d", 0, decode)
+        source = "\n".join(
+            [
+                *self.helpers,
+                "def encode(r):",
+                *encode.lines,
+                "    return o0",
+                "def decode(d):",
+                *decode.lines,
+                "    return r0",
+            ]
         )
-    if hint in (str, int, bool):
-        return _checked(hint), _checked(hint)
-    if hint is Decimal:
-        return str, Decimal
-    if hint is datetime:
-        return datetime.isoformat, datetime.fromisoformat
-    if hint is date:
-        return date.isoformat, date.fromisoformat
-    if hint is PartialDate:
-        return PartialDate.isoformat, PartialDate.from_iso
-    if isinstance(hint, type) and issubclass(hint, Enum):
-        return (lambda v: v.value), hint
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        cls = hint
-        return (lambda v: _record_codec(cls).encode(v)), (lambda v: _record_codec(cls).decode(v))
-    raise TypeError(f"no JSON codec for {hint!r}")
+        exec(compile(source + "\n", f"<openpiu codec for {cls.__qualname__}>", "exec"), self.scope)
+        codec.encode, codec.decode = self.scope["encode"], self.scope["decode"]
+        codec.size = len(encode.lines)
+
+    # --- encoding: each value becomes statements (emitted) and an expression (returned) over plain
+    # names; a record at depth n reads its fields into v<n> and fills the dict o<n>.
+
+    def encode_record(self, cls: type, x: str, depth: int, emit: _Lines) -> str:
+        c = self.bind(cls, "cls")
+        emit(f"if _type({x}) is not {c}:")
+        emit(f"    _wrong({c}, {x})")
+        out, v = f"o{depth}", f"v{depth}"
+        emit(f"{out} = {{}}")
+        self.inside.append(cls)
+        for f, hint in _fields(cls):
+            key = repr(f.name)
+            emit(f"{v} = {x}.{f.name}")
+            default = _default_of(f)
+            if default is None:
+                emit(f"if {v} is not None:")
+            else:
+                if default is not _MISSING:
+                    d = self.bind(default, "default")
+                    emit(f"if {v} is not {d} and {v} != {d}:")
+                    emit.indent += 1
+                emit(f"if {v} is None:")
+                emit(f"    {out}[{key}] = None")
+                emit("else:")
+            emit.indent += 1
+            value = self.encode_value(hint, v, depth, emit)
+            emit(f"{out}[{key}] = {value}")
+            emit.indent -= 1 if default is None or default is _MISSING else 2
+        self.inside.pop()
+        return out
+
+    def encode_value(self, hint: Any, x: str, depth: int, emit: _Lines) -> str:
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin in (types.UnionType, typing.Union):
+            return self.encode_value(_optional(hint), x, depth, emit)  # None is handled at the field
+        if _is_record(hint) and hint not in self.inside:
+            codec = _record_codec(hint)  # a model record: checked, and its own codec ready
+            if codec.encode is not _pending and codec.size <= _INLINE_LINES:
+                return self.encode_record(hint, x, depth + 1, emit)
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            item, items = f"x{depth}", f"l{depth}"
+            body = _Lines()
+            body.indent = emit.indent + 1
+            value = self.encode_value(args[0], item, depth + 1, body)
+            if not body.lines:
+                return f"[{value} for {item} in {x}]"
+            emit(f"{items} = []")
+            emit(f"for {item} in {x}:")
+            emit.lines.extend(body.lines)
+            emit(f"    {items}.append({value})")
+            return items
+        return self.encode_expression(hint, x)
+
+    def encode_expression(self, hint: Any, x: str) -> str:
+        """The encoding of ``x`` as one expression (nested records through their own functions)."""
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin in (types.UnionType, typing.Union):
+            return self.encode_expression(_optional(hint), x)
+        if origin is tuple:
+            if len(args) == 2 and args[1] is Ellipsis:
+                return f"[{self.encode_expression(args[0], 'y')} for y in {x}]"
+            return f"{self.fixed_tuple(args, encode=True)}({x})"
+        if hint in (str, int, bool):
+            kind = self.bind(hint, "kind")
+            return f"({x} if _type({x}) is {kind} else _wrong({kind}, {x}))"
+        if hint is float:  # scores and thresholds: an int is a float here too (not a bool)
+            return f"{self.bind(_as_float, 'as_float')}({x})"
+        if hint is Decimal:
+            return f"_str({x})"
+        if hint is datetime:
+            return f"{self.bind(datetime.isoformat, 'datetime_iso')}({x})"
+        if hint is date:
+            return f"{self.bind(date.isoformat, 'date_iso')}({x})"
+        if hint is PartialDate:
+            return f"{self.bind(PartialDate.isoformat, 'partial_iso')}({x})"
+        if isinstance(hint, type) and issubclass(hint, Enum):
+            # Enum's `value` is a Python-level property that returns `_value_`.
+            plain = all("value" not in vars(k) for k in hint.__mro__ if k is not Enum)
+            return f"{x}._value_" if plain else f"{x}.value"
+        if _is_record(hint):
+            codec = _record_codec(hint)
+            if codec.encode is _pending:  # a record type inside itself: look it up at call time
+                return f"{self.bind(codec, 'codec')}.encode({x})"
+            return f"{self.bind(codec.encode, 'encode')}({x})"
+        raise TypeError(f"no JSON codec for {hint!r}")
+
+    # --- decoding: a record at depth n reads each field's value into w<n>, decodes it into a<n>_<i>,
+    # and calls the constructor into r<n>.
+
+    def decode_record(self, cls: type, x: str, depth: int, emit: _Lines) -> str:
+        c = self.bind(cls, "cls")
+        known = self.bind(frozenset(f.name for f in dataclasses.fields(cls)), "known")
+        emit(f"if _type({x}) is not _dict and not _isinstance({x}, _Mapping):")
+        emit(f"    _not_a_document({c})")
+        emit(f"if not {known}.issuperset({x}):")
+        emit(f"    _unknown({c}, {known}, {x})")
+        self.inside.append(cls)
+        w = f"w{depth}"
+        arguments, required = [], []
+        for i, (f, hint) in enumerate(_fields(cls)):
+            if not f.init:
+                raise TypeError(f"{cls.__name__}.{f.name}: init=False fields are not supported")
+            key, a = repr(f.name), f"a{depth}_{i}"
+            emit(f"if {key} in {x}:")
+            emit(f"    {w} = {x}[{key}]")
+            emit(f"    if {w} is None:")
+            emit(f"        {a} = None")
+            emit("    else:")
+            emit.indent += 2
+            value = self.decode_value(hint, w, depth, emit)
+            emit(f"{a} = {value}")
+            emit.indent -= 2
+            emit("else:")
+            default = _default_of(f)
+            if f.default_factory is not dataclasses.MISSING:
+                emit(f"    {a} = {self.bind(f.default_factory, 'factory')}()")
+            elif default is _MISSING:
+                emit(f"    {a} = _MISSING")
+                required.append(a)
+            else:
+                emit(f"    {a} = {self.bind(default, 'default')}")
+            arguments.append(f"{f.name}={a}" if f.kw_only else a)
+        self.inside.pop()
+        result = f"r{depth}"
+        if required:
+            names = self.bind(tuple(f.name for f in dataclasses.fields(cls)), "names")
+            missing = " or ".join(f"{a} is _MISSING" for a in required)
+            values = ", ".join(f"a{depth}_{i}" for i in range(len(arguments)))
+            emit(f"if {missing}:")
+            emit(f"    {result} = _construct({c}, {names}, ({values},))")
+            emit("else:")
+            emit(f"    {result} = {c}({', '.join(arguments)})")
+        else:
+            emit(f"{result} = {c}({', '.join(arguments)})")
+        return result
+
+    def decode_value(self, hint: Any, x: str, depth: int, emit: _Lines) -> str:
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin in (types.UnionType, typing.Union):
+            return self.decode_value(_optional(hint), x, depth, emit)
+        if _is_record(hint) and hint not in self.inside:
+            codec = _record_codec(hint)
+            if codec.decode is not _pending and codec.size <= _INLINE_LINES:
+                return self.decode_record(hint, x, depth + 1, emit)
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            item, items = f"y{depth}", f"m{depth}"
+            body = _Lines()
+            body.indent = emit.indent + 1
+            value = self.decode_value(args[0], item, depth + 1, body)
+            if not body.lines:
+                return f"_tuple([{value} for {item} in {x}])"
+            emit(f"{items} = []")
+            emit(f"for {item} in {x}:")
+            emit.lines.extend(body.lines)
+            emit(f"    {items}.append({value})")
+            return f"_tuple({items})"
+        return self.decode_expression(hint, x)
+
+    def decode_expression(self, hint: Any, x: str) -> str:
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin in (types.UnionType, typing.Union):
+            return self.decode_expression(_optional(hint), x)
+        if origin is tuple:
+            if len(args) == 2 and args[1] is Ellipsis:
+                return f"_tuple([{self.decode_expression(args[0], 'y')} for y in {x}])"
+            return f"{self.fixed_tuple(args, encode=False)}({x})"
+        if hint in (str, int, bool):
+            kind = self.bind(hint, "kind")
+            return f"({x} if _type({x}) is {kind} else _wrong({kind}, {x}))"
+        if hint is float:
+            return f"{self.bind(_as_float, 'as_float')}({x})"
+        if hint is Decimal:
+            return f"{self.bind(Decimal, 'decimal')}({x})"
+        if hint is datetime:
+            return f"{self.bind(datetime.fromisoformat, 'datetime_from')}({x})"
+        if hint is date:
+            return f"{self.bind(date.fromisoformat, 'date_from')}({x})"
+        if hint is PartialDate:
+            return f"{self.bind(PartialDate.from_iso, 'partial_from')}({x})"
+        if isinstance(hint, type) and issubclass(hint, Enum):
+            # Calling an Enum class goes through Python-level code; a value it has is found in its map.
+            enum, members = self.bind(hint, "enum"), self.bind(hint._value2member_map_, "members")
+            return f"(({members}.get({x}) if _type({x}) is _str else None) or {enum}({x}))"
+        if _is_record(hint):
+            codec = _record_codec(hint)
+            if codec.decode is _pending:
+                return f"{self.bind(codec, 'codec')}.decode({x})"
+            return f"{self.bind(codec.decode, 'decode')}({x})"
+        raise TypeError(f"no JSON codec for {hint!r}")
+
+    def fixed_tuple(self, args: tuple[Any, ...], *, encode: bool) -> str:
+        """A helper function for ``tuple[A, B, ...]``: a wrong length is a ``ValueError``."""
+        name = f"_fixed{len(self.helpers)}"
+        items = [f"a{i}" for i in range(len(args))]
+        code = self.encode_expression if encode else self.decode_expression
+        values = "".join(f"{code(hint, item)}, " for hint, item in zip(args, items, strict=True))
+        result = f"[{values}]" if encode else f"({values})"
+        self.helpers.append(f"def {name}(v):\n    {', '.join(items)}, = v\n    return {result}")
+        return name
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any], ...]:
+    """Each field of a record class with its resolved type."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f, hints[f.name]) for f in dataclasses.fields(cls))
+
+
+def _is_record(hint: Any) -> bool:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint) and hint is not PartialDate
+
+
+def _default_of(f: dataclasses.Field[Any]) -> Any:
+    """The field's default value (a factory's product), or ``_MISSING`` for a required field."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return _MISSING
+
+
+def _optional(hint: Any) -> Any:
+    rest = [a for a in typing.get_args(hint) if a is not type(None)]
+    if len(rest) != 1:
+        raise TypeError(f"unsupported union {hint!r}")
+    return rest[0]
+
+
+def _as_float(value: Any) -> float:
+    if type(value) not in (float, int):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return float(value)

@@ -16,7 +16,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from openpiu.model import ApiPerson, Booking, Flight, PassengerList, PnrPush, Traveller
+from openpiu.model import (
+    ApiPerson,
+    Booking,
+    Flight,
+    Hit,
+    PassengerList,
+    PnrPush,
+    Traveller,
+    Watchlist,
+    WatchlistEntry,
+)
 
 __all__ = [
     "TRANSITIONS",
@@ -28,6 +38,10 @@ __all__ = [
     "BookingCounts",
     "BookingVersion",
     "Bookings",
+    "Criteria",
+    "CriterionSpec",
+    "HitCounts",
+    "Hits",
     "Inbox",
     "InboxMessage",
     "InvalidTransition",
@@ -45,9 +59,12 @@ __all__ = [
     "StoredApiPerson",
     "StoredBooking",
     "StoredFlight",
+    "StoredHit",
     "StoredList",
     "StoredTraveller",
+    "StoredWatchlist",
     "UnstorablePush",
+    "Watchlists",
 ]
 
 
@@ -293,6 +310,52 @@ class ApiCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredWatchlist:
+    """A version of a watchlist as imported: its metadata, size, and whether it is the one screened."""
+
+    id: int
+    watchlist: Watchlist
+    entries: int
+    active: bool
+    imported_at: datetime
+    imported_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionSpec:
+    """A pre-determined criterion as activated: its text as written and who approved and activated it."""
+
+    criterion_id: str
+    version: str
+    title: str
+    owner: str
+    purpose: str
+    source: str  # the criterion as written (YAML), read by openpiu.screening.criteria
+    approved_by: str | None = None
+    approved_on: date | None = None
+    review_date: date | None = None
+    expires_on: date | None = None
+    activated_at: datetime | None = None
+    activated_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHit:
+    id: int
+    flight_date: date
+    hit: Hit
+    first_seen_at: datetime
+    last_seen_at: datetime
+    screenings: int
+
+
+@dataclass(frozen=True, slots=True)
+class HitCounts:
+    new: int
+    updated: int
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEvent:
     """Who did what to what, why and when; chained to the event before by ``prev_hash``."""
 
@@ -408,6 +471,41 @@ class PassengerLists(Protocol):
     def api_counts(self) -> ApiCounts: ...
 
 
+class Watchlists(Protocol):
+    """Watchlists in versions: importing a version makes it the one screened against."""
+
+    def import_watchlist(
+        self, watchlist: Watchlist, entries: list[WatchlistEntry], *, actor: str
+    ) -> StoredWatchlist:
+        """Keep a new version of the list (all its entries in one transaction) and make it active.
+
+        A version imported before raises StoreError: versions are never changed in place.
+        """
+        ...
+
+    def watchlists(self, *, active_only: bool = False) -> list[StoredWatchlist]: ...
+
+    def watchlist_entries(self, stored_id: int) -> list[WatchlistEntry]: ...
+
+
+class Criteria(Protocol):
+    """Pre-determined criteria in versions; activating a version replaces the criterion's active one."""
+
+    def activate_criterion(self, spec: CriterionSpec, *, actor: str) -> CriterionSpec: ...
+
+    def deactivate_criterion(self, criterion_id: str, *, actor: str) -> bool: ...
+
+    def active_criteria(self) -> list[CriterionSpec]: ...
+
+
+class Hits(Protocol):
+    """Automated matches waiting for an analyst; a re-push updates a traveller's hit, never doubles it."""
+
+    def record_hits(self, hits: list[Hit]) -> HitCounts: ...
+
+    def hits(self, *, flight_id: int | None = None, limit: int = 1000) -> list[StoredHit]: ...
+
+
 class Bookings(Protocol):
     """Flights and bookings as pushed: every version kept, the current state of each at hand."""
 
@@ -469,7 +567,7 @@ class Audit(Protocol):
         ...
 
 
-class Store(Inbox, PushSeries, Bookings, PassengerLists, Audit, Protocol):
+class Store(Inbox, PushSeries, Bookings, PassengerLists, Watchlists, Criteria, Hits, Audit, Protocol):
     """All of the storage contract, as one object."""
 
     def close(self) -> None: ...

@@ -36,10 +36,12 @@ __all__ = [
     "booking_removals",
     "booking_versions",
     "bookings",
+    "criteria",
     "discarded_messages",
     "flight_designators",
     "flight_pushes",
     "flights",
+    "hits",
     "message_bodies",
     "message_states",
     "messages",
@@ -49,6 +51,8 @@ __all__ = [
     "push_series",
     "traveller_identities",
     "travellers",
+    "watchlist_entries",
+    "watchlists",
 ]
 
 #: The ``prev_hash`` of the first audit event.
@@ -380,6 +384,71 @@ api_matches = sa.Table(
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("explanation", Document, nullable=False),  # features that agreed, never their values
     sa.Column("matched_at", UtcDateTime, nullable=False),
+)
+
+# --- screening ---------------------------------------------------------------------------------
+
+watchlists = sa.Table(
+    "watchlists",
+    metadata,
+    _id(),
+    sa.Column("list_id", sa.Text, nullable=False),
+    sa.Column("version", sa.Text, nullable=False),
+    sa.Column("record", Document, nullable=False),  # the Watchlist: name, source, legal basis, owner ...
+    sa.Column("entries", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),  # the version screened against (one per list)
+    sa.Column("imported_at", UtcDateTime, nullable=False),
+    sa.Column("imported_by", sa.Text, nullable=False),
+    sa.UniqueConstraint("list_id", "version"),
+)
+
+watchlist_entries = sa.Table(
+    "watchlist_entries",
+    metadata,
+    _id(),
+    sa.Column(
+        "watchlist_id", Id, sa.ForeignKey("watchlists.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("entry_id", sa.Text, nullable=False),
+    sa.Column("record", Document, nullable=False),  # the WatchlistEntry
+    sa.UniqueConstraint("watchlist_id", "entry_id"),
+)
+
+criteria = sa.Table(
+    "criteria",
+    metadata,
+    _id(),
+    sa.Column("criterion_id", sa.Text, nullable=False),
+    sa.Column("version", sa.Text, nullable=False),
+    sa.Column("record", Document, nullable=False),  # title, owner, purpose, approval, review, expiry
+    sa.Column("source", sa.Text, nullable=False),  # the criterion as written (YAML)
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("activated_at", UtcDateTime, nullable=False),
+    sa.Column("activated_by", sa.Text, nullable=False),
+    sa.UniqueConstraint("criterion_id", "version"),
+)
+
+hits = sa.Table(
+    "hits",
+    metadata,
+    _id(),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), nullable=False, index=True),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("traveller_key", sa.Text, nullable=False),
+    sa.Column("traveller_id", Id, sa.ForeignKey("travellers.id"), nullable=False),
+    sa.Column("source_id", sa.Text, nullable=False),
+    sa.Column("source_version", sa.Text, nullable=False),
+    sa.Column("list_id", sa.Text),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("explanation", Document, nullable=False),
+    sa.Column("first_seen_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("screenings", sa.Integer, nullable=False),  # how many pushes raised it again
+    # A re-push updates the traveller's hit for the same entry or criterion instead of adding one.
+    sa.UniqueConstraint("kind", "booking_id", "traveller_key", "source_id"),
 )
 
 # --- messages not kept ---------------------------------------------------------------------------

@@ -42,7 +42,17 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from openpiu.clock import Clock
-from openpiu.model import Booking, Flight, PassengerList, PnrPush
+from openpiu.model import (
+    Booking,
+    Feature,
+    Flight,
+    Hit,
+    HitKind,
+    PassengerList,
+    PnrPush,
+    Watchlist,
+    WatchlistEntry,
+)
 from openpiu.store import schema as t
 from openpiu.store.codec import (
     api_person_from_parts,
@@ -61,6 +71,8 @@ from openpiu.store.protocols import (
     AuditEvent,
     BookingCounts,
     BookingVersion,
+    CriterionSpec,
+    HitCounts,
     InboxMessage,
     InvalidTransition,
     MessageCounts,
@@ -74,8 +86,10 @@ from openpiu.store.protocols import (
     StoredApiPerson,
     StoredBooking,
     StoredFlight,
+    StoredHit,
     StoredList,
     StoredTraveller,
+    StoredWatchlist,
     StoreError,
     UnstorablePush,
 )
@@ -1201,6 +1215,225 @@ class SqlStore:
                 sa.select(count(t.flights), count(t.bookings), count(t.booking_versions), count(t.travellers))
             ).one()
         return BookingCounts(flights=row[0], bookings=row[1], booking_versions=row[2], travellers=row[3])
+
+    # --- watchlists, criteria, hits --------------------------------------------------------------
+
+    def import_watchlist(
+        self, watchlist: Watchlist, entries: list[WatchlistEntry], *, actor: str
+    ) -> StoredWatchlist:
+        w, e = t.watchlists, t.watchlist_entries
+        now = self._now()
+        with self._write() as connection:
+            known = connection.execute(
+                sa.select(w.c.id).where(w.c.list_id == watchlist.list_id, w.c.version == watchlist.version)
+            ).first()
+            if known is not None:
+                raise StoreError(
+                    f"watchlist {watchlist.list_id} version {watchlist.version} was imported before; "
+                    "import a new version"
+                )
+            connection.execute(sa.update(w).where(w.c.list_id == watchlist.list_id).values(active=False))
+            stored_id = connection.execute(
+                sa.insert(w)
+                .values(
+                    list_id=watchlist.list_id,
+                    version=watchlist.version,
+                    record=to_json(watchlist),
+                    entries=len(entries),
+                    active=True,
+                    imported_at=now,
+                    imported_by=actor,
+                )
+                .returning(w.c.id)
+            ).scalar_one()
+            if entries:
+                connection.execute(
+                    sa.insert(e),
+                    [
+                        {"watchlist_id": stored_id, "entry_id": x.entry_id, "record": to_json(x)}
+                        for x in entries
+                    ],
+                )
+        _log.info(
+            "watchlist %s version %s imported: %d entries", watchlist.list_id, watchlist.version, len(entries)
+        )
+        return StoredWatchlist(stored_id, watchlist, len(entries), True, now, actor)
+
+    def watchlists(self, *, active_only: bool = False) -> list[StoredWatchlist]:
+        w = t.watchlists
+        query = sa.select(w).order_by(w.c.list_id, w.c.imported_at, w.c.id)
+        if active_only:
+            query = query.where(w.c.active)
+        with self._read() as connection:
+            return [
+                StoredWatchlist(
+                    row.id,
+                    from_json(Watchlist, row.record),
+                    row.entries,
+                    row.active,
+                    row.imported_at,
+                    row.imported_by,
+                )
+                for row in connection.execute(query)
+            ]
+
+    def watchlist_entries(self, stored_id: int) -> list[WatchlistEntry]:
+        e = t.watchlist_entries
+        with self._read() as connection:
+            return [
+                from_json(WatchlistEntry, record)
+                for record in connection.execute(
+                    sa.select(e.c.record).where(e.c.watchlist_id == stored_id).order_by(e.c.id)
+                ).scalars()
+            ]
+
+    def activate_criterion(self, spec: CriterionSpec, *, actor: str) -> CriterionSpec:
+        c = t.criteria
+        now = self._now()
+        activated = replace(spec, activated_at=now, activated_by=actor)
+        document = {
+            "title": spec.title,
+            "owner": spec.owner,
+            "purpose": spec.purpose,
+            "approved_by": spec.approved_by,
+            "approved_on": None if spec.approved_on is None else spec.approved_on.isoformat(),
+            "review_date": None if spec.review_date is None else spec.review_date.isoformat(),
+            "expires_on": None if spec.expires_on is None else spec.expires_on.isoformat(),
+        }
+        with self._write() as connection:
+            connection.execute(sa.update(c).where(c.c.criterion_id == spec.criterion_id).values(active=False))
+            known = connection.execute(
+                sa.select(c.c.id).where(c.c.criterion_id == spec.criterion_id, c.c.version == spec.version)
+            ).first()
+            values = {"record": document, "source": spec.source, "active": True, "activated_at": now}
+            if known is None:
+                connection.execute(
+                    sa.insert(c).values(
+                        criterion_id=spec.criterion_id, version=spec.version, activated_by=actor, **values
+                    )
+                )
+            else:  # the same version activated again (after a deactivation)
+                connection.execute(
+                    sa.update(c).where(c.c.id == known.id).values(activated_by=actor, **values)
+                )
+        _log.info("criterion %s version %s activated", spec.criterion_id, spec.version)
+        return activated
+
+    def deactivate_criterion(self, criterion_id: str, *, actor: str) -> bool:
+        c = t.criteria
+        with self._write() as connection:
+            changed = connection.execute(
+                sa.update(c).where(c.c.criterion_id == criterion_id, c.c.active).values(active=False)
+            ).rowcount
+        _log.info("criterion %s deactivated by %s", criterion_id, actor)
+        return bool(changed)
+
+    def active_criteria(self) -> list[CriterionSpec]:
+        c = t.criteria
+        with self._read() as connection:
+            rows = connection.execute(sa.select(c).where(c.c.active).order_by(c.c.criterion_id)).all()
+
+        def day(value: str | None) -> date | None:
+            return None if value is None else date.fromisoformat(value)
+
+        return [
+            CriterionSpec(
+                criterion_id=row.criterion_id,
+                version=row.version,
+                title=row.record["title"],
+                owner=row.record["owner"],
+                purpose=row.record["purpose"],
+                source=row.source,
+                approved_by=row.record.get("approved_by"),
+                approved_on=day(row.record.get("approved_on")),
+                review_date=day(row.record.get("review_date")),
+                expires_on=day(row.record.get("expires_on")),
+                activated_at=row.activated_at,
+                activated_by=row.activated_by,
+            )
+            for row in rows
+        ]
+
+    def record_hits(self, hits: list[Hit]) -> HitCounts:
+        if not hits:
+            return HitCounts(0, 0)
+        h, b = t.hits, t.bookings
+        now = self._now()
+        new = updated = 0
+        with self._write() as connection:
+            dates = dict(
+                connection.execute(
+                    sa.select(b.c.id, b.c.flight_date).where(b.c.id.in_({x.booking_id for x in hits}))
+                ).all()
+            )
+            for hit in hits:
+                values = {
+                    "traveller_id": hit.traveller_id,
+                    "source_version": hit.source_version,
+                    "list_id": hit.list_id,
+                    "score": hit.score,
+                    "priority": hit.priority,
+                    "explanation": [to_json(f) for f in hit.explanation],
+                    "last_seen_at": now,
+                }
+                key = (
+                    h.c.kind == hit.kind.value,
+                    h.c.booking_id == hit.booking_id,
+                    h.c.traveller_key == hit.traveller_key,
+                    h.c.source_id == hit.source_id,
+                )
+                known = connection.execute(sa.select(h.c.id).where(*key).with_for_update()).first()
+                if known is None:
+                    connection.execute(
+                        sa.insert(h).values(
+                            kind=hit.kind.value,
+                            flight_id=hit.flight_id,
+                            flight_date=dates[hit.booking_id],
+                            booking_id=hit.booking_id,
+                            traveller_key=hit.traveller_key,
+                            source_id=hit.source_id,
+                            first_seen_at=now,
+                            screenings=1,
+                            **values,
+                        )
+                    )
+                    new += 1
+                else:
+                    connection.execute(
+                        sa.update(h).where(h.c.id == known.id).values(screenings=h.c.screenings + 1, **values)
+                    )
+                    updated += 1
+        return HitCounts(new, updated)
+
+    def hits(self, *, flight_id: int | None = None, limit: int = 1000) -> list[StoredHit]:
+        h = t.hits
+        query = sa.select(h).order_by(h.c.priority, h.c.score.desc(), h.c.id).limit(limit)
+        if flight_id is not None:
+            query = query.where(h.c.flight_id == flight_id)
+        with self._read() as connection:
+            return [
+                StoredHit(
+                    id=row.id,
+                    flight_date=row.flight_date,
+                    hit=Hit(
+                        kind=HitKind(row.kind),
+                        flight_id=row.flight_id,
+                        booking_id=row.booking_id,
+                        traveller_key=row.traveller_key,
+                        traveller_id=row.traveller_id,
+                        source_id=row.source_id,
+                        source_version=row.source_version,
+                        list_id=row.list_id,
+                        score=row.score,
+                        priority=row.priority,
+                        explanation=tuple(from_json(Feature, f) for f in row.explanation),
+                    ),
+                    first_seen_at=row.first_seen_at,
+                    last_seen_at=row.last_seen_at,
+                    screenings=row.screenings,
+                )
+                for row in connection.execute(query)
+            ]
 
     # --- audit -----------------------------------------------------------------------------------
 

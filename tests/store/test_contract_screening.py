@@ -1,0 +1,104 @@
+"""The storage contract for screening, on every backend: watchlists in versions, criteria, hits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from store_fixtures import START, clock, engine, store, url  # noqa: F401 (fixtures used by name)
+from test_contract import full_push, received
+
+from openpiu.clock import FixedClock
+from openpiu.model import Feature, Gender, Hit, HitKind, PartialDate, Watchlist, WatchlistEntry
+from openpiu.store import CriterionSpec, Store, StoreError
+
+LIST = Watchlist(
+    list_id="NAT-TERR",
+    name="National terrorism list",
+    version="2026-11-01",
+    source="national police",
+    legal_basis="Art 6(3)(a) Directive 2016/681",
+    category="terrorism",
+    owner="PIU supervisor",
+)
+ENTRIES = [
+    WatchlistEntry(
+        entry_id="E1",
+        names=("Ivan PETROV", "Iwan Petrow"),
+        date_of_birth=PartialDate(1980, 5),
+        nationalities=("RU",),
+        documents=("AB1234567",),
+        gender=Gender.MALE,
+    ),
+    WatchlistEntry(entry_id="E2", names=("Anna SCHMIDT",), valid_until=date(2026, 12, 31)),
+]
+
+
+def test_watchlists_are_kept_in_versions_and_the_latest_is_active(store: Store) -> None:
+    first = store.import_watchlist(LIST, ENTRIES, actor="supervisor")
+    assert (first.entries, first.active, first.imported_by) == (2, True, "supervisor")
+    assert store.watchlist_entries(first.id) == ENTRIES
+    with pytest.raises(StoreError, match="imported before"):
+        store.import_watchlist(LIST, ENTRIES[:1], actor="supervisor")
+    second = store.import_watchlist(replace(LIST, version="2026-11-15"), ENTRIES[:1], actor="supervisor")
+    assert [w.watchlist.version for w in store.watchlists(active_only=True)] == ["2026-11-15"]
+    assert [(w.watchlist.version, w.active) for w in store.watchlists()] == [
+        ("2026-11-01", False),
+        ("2026-11-15", True),
+    ]
+    assert store.watchlist_entries(second.id) == ENTRIES[:1]
+
+
+def test_a_criterion_has_one_active_version(store: Store) -> None:
+    spec = CriterionSpec(
+        criterion_id="C-1",
+        version="1",
+        title="one-way cash",
+        owner="supervisor A",
+        purpose="terrorism",
+        source="- id: C-1\n",
+        approved_by="head of PIU",
+        approved_on=date(2026, 11, 1),
+        review_date=date(2027, 2, 1),
+        expires_on=date(2027, 5, 1),
+    )
+    activated = store.activate_criterion(spec, actor="supervisor A")
+    assert activated.activated_by == "supervisor A"
+    store.activate_criterion(replace(spec, version="2"), actor="supervisor B")
+    [active] = store.active_criteria()
+    assert (active.version, active.activated_by, active.review_date) == (
+        "2",
+        "supervisor B",
+        date(2027, 2, 1),
+    )
+    assert store.deactivate_criterion("C-1", actor="supervisor A")
+    assert store.active_criteria() == []
+    assert not store.deactivate_criterion("C-1", actor="supervisor A")
+
+
+def test_a_re_push_updates_a_hit_instead_of_adding_one(store: Store, clock: FixedClock) -> None:
+    push = full_push()
+    stored = store.store_push(received(store, push, "t48"), push)
+    [traveller, *_] = store.current_travellers(stored.flight_id)
+    hit = Hit(
+        kind=HitKind.WATCHLIST,
+        flight_id=stored.flight_id,
+        booking_id=traveller.booking_id,
+        traveller_key=traveller.traveller.ref or "0",
+        traveller_id=traveller.id,
+        source_id="E1",
+        source_version="2026-11-01",
+        list_id="NAT-TERR",
+        score=0.91,
+        priority=1,
+        explanation=(Feature("name", "PETROV/IVAN MR", "Ivan PETROV", 0.97, 0.6),),
+    )
+    assert store.record_hits([hit]).new == 1
+    counts = store.record_hits([replace(hit, score=0.95)])
+    assert (counts.new, counts.updated) == (0, 1)
+    [kept] = store.hits(flight_id=stored.flight_id)
+    assert kept.hit.score == 0.95
+    assert kept.hit.explanation == hit.explanation
+    assert kept.screenings == 2
+    assert kept.first_seen_at == START
