@@ -16,6 +16,9 @@ $(CURDIR)/.tools/bin/uv:
 	$(CURDIR)/.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 .venv/.synced: uv.lock pyproject.toml setup.py src/openpiu/formats/_edifact_speedups.c | $(UV)
+	@# PyICU (rigour's transliteration, for name screening) is built against the system's ICU.
+	@pkg-config --exists icu-uc 2>/dev/null || { echo "openpiu needs ICU's headers to build PyICU:" \
+		"install libicu-dev and pkg-config (Debian/Ubuntu: sudo apt-get install libicu-dev pkg-config)"; exit 1; }
 	$(UV) sync --frozen --python 3.11 --reinstall-package openpiu
 	touch $@
 

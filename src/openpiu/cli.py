@@ -54,7 +54,7 @@ from openpiu.services.screening import (
     result_json,
     screen_travellers,
 )
-from openpiu.services.watchlists import import_watchlist_file, list_watchlists
+from openpiu.services.watchlists import demo_hits, import_watchlist_file, list_watchlists
 from openpiu.services.worker import WorkerRound, run_worker
 from openpiu.settings import Settings, SettingsError, load_card_hash_key
 from openpiu.synth.corpus import write_demo_files
@@ -1087,6 +1087,13 @@ def _demo_ingest(console: Console, settings: Settings, world_dir: Path, demo_dir
     url = f"sqlite:///{db_file.as_posix()}"
     upgrade_database(url)
     clock = SystemClock()
+    # The world's watchlists (generated, with its planted targets) are screened against.
+    facts = {"legal_basis": "demo: Art 6(3)(a) Directive 2016/681", "category": "terrorism", "owner": "demo"}
+    for name in ("persons.csv", "documents.csv"):
+        if (world_dir / "watchlists" / name).exists():
+            import_watchlist_file(
+                url, world_dir / "watchlists" / name, clock=clock, actor="demo", overrides=facts
+            )
     files = list(files_in([world_dir / "messages"]))
     console.print(f"\n[bold]The generated day ingested[/bold] into {db_file}:")
     with Progress(console=console, transient=True) as progress:
@@ -1123,11 +1130,20 @@ def _demo_ingest(console: Console, settings: Settings, world_dir: Path, demo_dir
         ("  merged with their booking's traveller", counts["api_persons_merged"]),
         ("sensitive or non-Annex I items removed at the door", counts["removed_sensitive_items"]),
         ("messages outside the notified scope (counted only)", counts["out_of_scope_messages"]),
+        ("hits waiting for an analyst", counts["hits"]),
     ]:
         table.add_row(name, str(value))
     console.print(table)
     for message in list_quarantined(url, clock=clock):
         console.print(f"  quarantined message {message['id']}: {message['reason']}", markup=False)
+    hits = demo_hits(url, clock=clock, limit=5)
+    console.print(
+        f"\n[bold]Hits for an analyst[/bold]: {counts['hits']} (the first {len(hits)} by priority):"
+    )
+    for hit in hits:
+        console.print(f"  {hit['summary']}", markup=False)
+        for feature in hit["explanation"]:
+            console.print(f"      {feature}", markup=False)
     accounted: bool = m["received"] == m["stored"] + m["quarantined"]  # nothing lost on the way
     return accounted
 

@@ -16,7 +16,7 @@ from openpiu.model import Watchlist
 from openpiu.screening.watchlists import read_watchlist
 from openpiu.store import StoredWatchlist, open_store
 
-__all__ = ["MissingListFacts", "import_watchlist_file", "list_watchlists", "watchlist_json"]
+__all__ = ["MissingListFacts", "demo_hits", "import_watchlist_file", "list_watchlists", "watchlist_json"]
 
 
 class MissingListFacts(ValueError):
@@ -86,5 +86,40 @@ def list_watchlists(url: str, *, clock: Clock, active_only: bool = False) -> lis
     store = open_store(url, clock=clock)
     try:
         return [watchlist_json(w) for w in store.watchlists(active_only=active_only)]
+    finally:
+        store.close()
+
+
+def demo_hits(url: str, *, clock: Clock, limit: int = 5) -> list[dict[str, Any]]:
+    """The first hits by priority, each with the traveller, what it matched and why (for `make demo`).
+
+    The demo shows generated people only; the analyst's screens (issue 6) will audit such reads.
+    """
+    store = open_store(url, clock=clock)
+    try:
+        shown = []
+        for stored in store.hits(limit=limit):
+            hit = stored.hit
+            booking = store.booking(hit.booking_id)
+            flight = store.flight(hit.flight_id)
+            where = f"{flight.flight.designator} {stored.flight_date}" if flight else str(stored.flight_date)
+            locator = booking.locator if booking else "?"
+            shown.append(
+                {
+                    "summary": (
+                        f"{hit.kind.value} hit, priority {hit.priority}, score {hit.score:.2f}: "
+                        f"booking {locator} traveller {hit.traveller_key} on {where} matches "
+                        f"{hit.list_id or 'criterion'} "
+                        f"{hit.source_id}"
+                    ),
+                    "explanation": [
+                        f"{f.feature}: {f.query!s} ~ {f.candidate!s} (agreement {f.score:.2f}, "
+                        f"adds {f.contribution:+.2f})"
+                        for f in hit.explanation
+                        if f.contribution or not f.feature.startswith("name_part")
+                    ],
+                }
+            )
+        return shown
     finally:
         store.close()
