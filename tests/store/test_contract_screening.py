@@ -95,7 +95,10 @@ def test_a_re_push_updates_a_hit_instead_of_adding_one(store: Store, clock: Fixe
         explanation=(Feature("name", "PETROV/IVAN MR", "Ivan PETROV", 0.97, 0.6),),
     )
     assert store.record_hits([hit]).new == 1
-    counts = store.record_hits([replace(hit, score=0.95)])
+    assert store.record_hits([hit]).updated == 1  # the same version screened again: not another push
+    travellers = store.current_travellers(stored.flight_id)
+    again = replace(hit, score=0.95, traveller_id=travellers[1].id)  # as a re-push's new row would be
+    counts = store.record_hits([again])
     assert (counts.new, counts.updated) == (0, 1)
     [kept] = store.hits(flight_id=stored.flight_id)
     assert kept.hit.score == 0.95

@@ -197,12 +197,14 @@ class Ingestor:
         result.message_ids.append(receipt.message_id)
         if receipt.duplicate:
             result.duplicates += 1
-            if receipt.state not in _WAITING:
+            if receipt.state not in self._waiting:
                 return  # processed before (or quarantined): a re-delivery is counted, not processed again
         elif removals:
             result.removed.update(removals)
             self._log_removals(receipt.message_id, removals)
-        self._process(receipt.message_id, outcome, sender=sender, result=result, protected=True)
+        self._process(
+            receipt.message_id, outcome, sender=sender, result=result, protected=True, state=receipt.state
+        )
 
     def _in_scope(self, message: PnrPush | PassengerList) -> bool:
         flights: Sequence[Flight | None] = (
@@ -215,6 +217,11 @@ class Ingestor:
                 return True
         return False
 
+    @property
+    def _waiting(self) -> tuple[MessageState, ...]:
+        """States a message is left in half-way: stored too, when it is to be screened."""
+        return (*_WAITING, MessageState.STORED) if self.screening is not None else _WAITING
+
     # -- processing ---------------------------------------------------------------------------------
 
     def _process(
@@ -225,6 +232,7 @@ class Ingestor:
         sender: str,
         result: IngestResult,
         protected: bool = False,
+        state: MessageState = MessageState.RECEIVED,
     ) -> None:
         """Read, reassemble, store and merge one kept message (``protected``: a push is already protected)."""
         store = self.store
@@ -234,7 +242,8 @@ class Ingestor:
         if isinstance(outcome, ParseError):
             self._quarantine(mid, _reason(outcome), result)
             return
-        store.advance(mid, MessageState.PARSED)
+        if state is not MessageState.STORED:  # stored, not screened yet: taken up after a crash
+            store.advance(mid, MessageState.PARSED)
         if isinstance(outcome, PassengerList):
             self._store_list(mid, outcome, result)
             return
@@ -244,6 +253,11 @@ class Ingestor:
             self._store_push([(mid, push)], result)
             return
         header = push.header
+        if state is MessageState.STORED:
+            done = store.series_of(mid)
+            if done is not None and done.state == "stored":
+                self._store_series(done, {mid: push}, result)  # stored whole: screen it
+                return
         series = store.add_part(mid, key=key, part=header.part or 1, final=bool(header.final_part))
         if series.complete:
             self._store_series(series, {mid: push}, result)
@@ -315,6 +329,8 @@ class Ingestor:
         if stored.flight_id is not None:
             self._merge(stored.flight_id, result)  # before "stored": a crash here is taken up again
         self.store.advance(mid, MessageState.STORED)
+        if self.screening is not None:
+            self.store.advance(mid, MessageState.SCREENED)  # its persons merged with screened travellers
         result.stored_messages += 1
         result.passenger_lists += 1
         result.api_persons += stored.persons
@@ -357,24 +373,28 @@ class Ingestor:
             return result
         if message.state is MessageState.QUARANTINED:
             store.advance(message_id, MessageState.RECEIVED)
-        elif message.state not in _WAITING:
-            return result  # stored already: nothing to do
+        elif message.state not in self._waiting:
+            return result  # done already: nothing to do
         units = self._read(raw, message_id)
         outcome = units[0].outcome if len(units) == 1 else None
         if len(units) > 1:
             outcome = ParseError(f"{len(units)} messages where one was kept")
         result.message_ids.append(message_id)
-        self._process(message_id, outcome, sender=message.sender, result=result)
+        state = MessageState.RECEIVED if message.state is MessageState.QUARANTINED else message.state
+        self._process(message_id, outcome, sender=message.sender, result=result, state=state)
         return result
 
     def resume(self) -> IngestResult:
         """Take up every message a crash left half-way (received, or parsed and not waiting for parts)."""
         result = IngestResult()
-        for state in _WAITING:
+        for state in self._waiting:
             after = 0
             while batch := self.store.messages(state, after=after, limit=200):
                 for message in batch:
                     series = self.store.series_of(message.id)
+                    if state is MessageState.STORED:
+                        result.add(self.reprocess(message.id))  # stored, not screened
+                        continue
                     if series is not None and series.state == "open" and not series.complete:
                         continue  # a part waiting for the rest of its push
                     if series is not None and series.state == "open":

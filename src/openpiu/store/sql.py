@@ -1382,7 +1382,9 @@ class SqlStore:
                     h.c.traveller_key == hit.traveller_key,
                     h.c.source_id == hit.source_id,
                 )
-                known = connection.execute(sa.select(h.c.id).where(*key).with_for_update()).first()
+                known = connection.execute(
+                    sa.select(h.c.id, h.c.traveller_id).where(*key).with_for_update()
+                ).first()
                 if known is None:
                     connection.execute(
                         sa.insert(h).values(
@@ -1399,8 +1401,12 @@ class SqlStore:
                     )
                     new += 1
                 else:
+                    # Screening the same version again (a retry, a list change) is not another push.
+                    again = known.traveller_id != hit.traveller_id
                     connection.execute(
-                        sa.update(h).where(h.c.id == known.id).values(screenings=h.c.screenings + 1, **values)
+                        sa.update(h)
+                        .where(h.c.id == known.id)
+                        .values(screenings=h.c.screenings + (1 if again else 0), **values)
                     )
                     updated += 1
         return HitCounts(new, updated)
