@@ -111,10 +111,12 @@ def test_a_good_push_is_accepted_and_stored(
     assert receipt["receipt"] == f"M-{message.id}"
     assert receipt["carrier"] == "LH"
     assert receipt["accepted"] is True
-    assert receipt["messages"] == [{"id": message.id, "state": "stored", "duplicate": False, "reason": None}]
+    # stored, then screened (against no list yet): the push is done
+    expected = {"id": message.id, "state": "screened", "duplicate": False, "reason": None}
+    assert receipt["messages"] == [expected]
     assert receipt["counts"]["stored"] == 1
     assert receipt["counts"]["bookings"] >= 1
-    assert (message.state, message.sender, message.channel) == (MessageState.STORED, "LH", "http")
+    assert (message.state, message.sender, message.channel) == (MessageState.SCREENED, "LH", "http")
 
 
 def test_the_same_bytes_again_are_a_duplicate_with_the_same_receipt(
@@ -125,7 +127,7 @@ def test_the_same_bytes_again_are_a_duplicate_with_the_same_receipt(
     assert again.status_code == 202
     receipt = again.json()
     assert receipt["receipt"] == first["receipt"]
-    assert [(m["state"], m["duplicate"]) for m in receipt["messages"]] == [("stored", True)]
+    assert [(m["state"], m["duplicate"]) for m in receipt["messages"]] == [("screened", True)]
     assert receipt["counts"]["duplicates"] == 1
     (message,) = inbox(settings)
     assert message.deliveries == 2
@@ -134,8 +136,8 @@ def test_the_same_bytes_again_are_a_duplicate_with_the_same_receipt(
 @pytest.mark.parametrize(
     "case",
     [
-        ("generated_push.xml", "application/xml", "stored"),
-        ("generated_api.edi", "text/plain", "stored"),  # PAXLST: stored as API data
+        ("generated_push.xml", "application/xml", "screened"),
+        ("generated_api.edi", "text/plain", "screened"),  # PAXLST: stored as API data, then done
     ],
     ids=["pnrgov-xml", "paxlst"],
 )
@@ -255,7 +257,7 @@ def test_a_chunked_body_under_the_limit_is_received(
     pieces = [edifact[i : i + 500] for i in range(0, len(edifact), 500)]
     response = client.post(PUSH, content=iter(pieces), auth=("LH", token))
     assert response.status_code == 202
-    assert [m.state for m in inbox(settings)] == [MessageState.STORED]
+    assert [m.state for m in inbox(settings)] == [MessageState.SCREENED]
 
 
 def test_an_empty_body_is_400(client: TestClient, settings: Settings, token: str) -> None:
@@ -495,7 +497,7 @@ def test_openpiu_serve_receives_a_push_over_real_http(tmp_path: Path, edifact: b
             )
             assert response.status_code == 202, response.text
             (message,) = response.json()["messages"]
-            assert message["state"] == "stored"
+            assert message["state"] == "screened"
             refused = httpx.post(f"{base}{PUSH}", content=edifact, auth=("LH", "wrong"), timeout=30)
             assert refused.status_code == 401
         finally:
@@ -512,7 +514,7 @@ def test_openpiu_serve_receives_a_push_over_real_http(tmp_path: Path, edifact: b
         store.close()
     assert stored is not None
     assert (stored.state, stored.sender, stored.channel, stored.deliveries) == (
-        MessageState.STORED,
+        MessageState.SCREENED,
         "LH",
         "http",
         1,
