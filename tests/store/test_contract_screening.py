@@ -12,6 +12,7 @@ from test_contract import full_push, received
 from openpiu.clock import FixedClock
 from openpiu.model import Feature, Gender, Hit, HitKind, PartialDate, Watchlist, WatchlistEntry
 from openpiu.store import CriterionSpec, Store, StoreError
+from openpiu.synth.corpus import passenger_list_for
 
 LIST = Watchlist(
     list_id="NAT-TERR",
@@ -105,3 +106,48 @@ def test_a_re_push_updates_a_hit_instead_of_adding_one(store: Store, clock: Fixe
     assert kept.hit.explanation == hit.explanation
     assert kept.screenings == 2
     assert kept.first_seen_at == START
+
+
+def test_a_person_known_from_api_data_alone_has_hits_of_its_own(store: Store) -> None:
+    push = full_push()
+    plist = passenger_list_for(push)
+    stored = store.store_passenger_list(received(store, push, "paxlst"), plist)
+    flight_date = push.flight.departure.local.date() if push.flight and push.flight.departure else None
+    assert stored.flight_id is None
+    assert stored.flight_date == flight_date
+    assert store.unlinked_lists(stored.flight_date) == [stored.id]
+    persons = store.list_persons(stored.id)
+    assert [p.person for p in persons] == list(plist.persons)
+    assert persons[0].flight[0] == plist.legs[0].carrier
+    hit = Hit(
+        kind=HitKind.WATCHLIST,
+        flight_id=None,
+        booking_id=None,
+        traveller_key="api:0123",
+        traveller_id=None,
+        source_id="E1",
+        source_version="2026-11-01",
+        list_id="NAT-TERR",
+        score=0.9,
+        priority=1,
+        explanation=(Feature("name", "PETROV/IVAN", "Ivan PETROV", 0.97, 0.6),),
+        api_person_id=persons[0].id,
+    )
+    assert store.record_hits([hit]).new == 1
+    assert store.record_hits([hit]).updated == 1  # the same list screened again
+    assert store.hit_count() == 1
+
+    pushed = store.store_push(received(store, push, "pnr"), push)  # the PNR push makes the flight known
+    assert store.unlinked_lists(stored.flight_date) == []
+    assert store.list_persons(stored.id)[0].flight_id == pushed.flight_id
+    counts = store.record_hits([replace(hit, flight_id=pushed.flight_id)])
+    assert (counts.new, counts.updated) == (0, 1)
+    [kept] = store.hits()
+    assert (kept.hit.flight_id, kept.hit.api_person_id, kept.flight_date) == (
+        pushed.flight_id,
+        persons[0].id,
+        stored.flight_date,
+    )
+    assert kept.screenings == 1  # the same person of the same list: not another screening
+    with pytest.raises(ValueError, match="booking or an API person"):
+        store.record_hits([replace(hit, api_person_id=None)])

@@ -115,16 +115,22 @@ class Hit:
 
     One hit per traveller of a booking on a flight and per watchlist entry or criterion: a re-push of the
     booking updates it (score, explanation, the version screened) instead of adding another.
+
+    A person known only from API data (a passenger list no PNR traveller was merged with, or a flight
+    without PNR data) is a subject too: such a hit has no booking and no traveller row but the API
+    person screened (`api_person_id`), its `traveller_key` stable across re-sent lists, and no flight
+    id while no PNR push has made the flight known.
     """
 
     kind: HitKind
-    flight_id: int
-    booking_id: int
+    flight_id: int | None
+    booking_id: int | None
     traveller_key: str  # the traveller's reference in the booking (or its position), stable across pushes
-    traveller_id: int  # the traveller row of the booking version screened
+    traveller_id: int | None  # the traveller row of the booking version screened
     source_id: str  # watchlist entry id, or criterion id
     source_version: str  # the list's version, or the criterion's
     list_id: str | None  # the watchlist (None for a criterion)
     score: float
     priority: int  # 1 highest
     explanation: tuple[Feature, ...] = ()
+    api_person_id: int | None = None  # the API person screened (alone, or merged with the traveller)

@@ -330,7 +330,9 @@ class Ingestor:
             self._merge(stored.flight_id, result)  # before "stored": a crash here is taken up again
         self.store.advance(mid, MessageState.STORED)
         if self.screening is not None:
-            self.store.advance(mid, MessageState.SCREENED)  # its persons merged with screened travellers
+            # merged persons add their passport data to their traveller; the others are screened alone
+            result.hits += self.screening.screen_list(stored.id)
+            self.store.advance(mid, MessageState.SCREENED)
         result.stored_messages += 1
         result.passenger_lists += 1
         result.api_persons += stored.persons

@@ -9,14 +9,25 @@ an analyst (Directive Art 6(5)-(6)).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
 from openpiu.clock import Clock
-from openpiu.model import Flight, Hit, HitKind, ScreenedPerson, Traveller, Watchlist
+from openpiu.model import (
+    ApiPerson,
+    Candidate,
+    Flight,
+    Hit,
+    HitKind,
+    PersonRole,
+    ScreenedPerson,
+    Traveller,
+    Watchlist,
+)
 from openpiu.screening.criteria import Criterion, evaluate, parse_criteria
 from openpiu.screening.features import booking_features
 from openpiu.screening.screen import Screener
@@ -25,38 +36,90 @@ from openpiu.store import (
     Criteria,
     Hits,
     PassengerLists,
+    StoredApiPerson,
     StoredBooking,
     StoredTraveller,
     Watchlists,
 )
 
-__all__ = ["ScreeningStage", "ScreeningStore", "screened_person"]
+__all__ = ["ScreeningStage", "ScreeningStore", "api_screened_person", "api_subject_key", "screened_person"]
 
 _log = logging.getLogger(__name__)
 
 #: Hits on lists of this category come first in the queue (an Annex II list is 2, a criterion its own).
 _TERRORISM = "terrorism"
+#: API persons screened: passengers (the Directive's subjects); crew lists are kept, not screened.
+_SCREENED_ROLES = frozenset({PersonRole.PASSENGER, PersonRole.TRANSIT_PASSENGER})
 
 
 class ScreeningStore(Bookings, PassengerLists, Watchlists, Criteria, Hits, Protocol):
     """What screening needs of the store."""
 
 
-def screened_person(key: str, traveller: Traveller) -> ScreenedPerson:
-    """A traveller as the screener sees it: names as sent, and what the documents add."""
-    documents = traveller.documents
-    birth = traveller.date_of_birth or next((d.date_of_birth for d in documents if d.date_of_birth), None)
-    nationality = next((d.nationality for d in documents if d.nationality), None)
-    gender = traveller.gender or next((d.gender for d in documents if d.gender), None)
+def screened_person(key: str, traveller: Traveller, api: ApiPerson | None = None) -> ScreenedPerson:
+    """A traveller as the screener sees it: names as sent, and what the documents add.
+
+    With the API person merged with the traveller, what the passport gave (read at check-in, often from
+    its machine-readable zone) comes first: date of birth, nationality, gender and document numbers.
+    """
+    documents = traveller.documents + (api.documents if api is not None else ())
+    birth = (api.date_of_birth if api is not None else None) or traveller.date_of_birth
+    birth = birth or next((d.date_of_birth for d in documents if d.date_of_birth), None)
+    nationality = (api.nationality if api is not None else None) or next(
+        (d.nationality for d in documents if d.nationality), None
+    )
+    gender = (api.gender if api is not None else None) or traveller.gender
+    gender = gender or next((d.gender for d in documents if d.gender), None)
     return ScreenedPerson(
         ref=key,
         surname=traveller.surname,
         given_names=traveller.given_names,
         date_of_birth=birth,
         nationality=nationality,
-        documents=tuple(d.number for d in documents if d.number),
+        documents=tuple(dict.fromkeys(d.number for d in documents if d.number)),
         gender=gender,
     )
+
+
+def api_screened_person(key: str, person: ApiPerson) -> ScreenedPerson:
+    """A person of a passenger list as the screener sees it."""
+    documents = person.documents
+    return ScreenedPerson(
+        ref=key,
+        surname=person.surname,
+        given_names=person.given_names,
+        date_of_birth=person.date_of_birth
+        or next((d.date_of_birth for d in documents if d.date_of_birth), None),
+        nationality=person.nationality or next((d.nationality for d in documents if d.nationality), None),
+        documents=tuple(dict.fromkeys(d.number for d in documents if d.number)),
+        gender=person.gender or next((d.gender for d in documents if d.gender), None),
+    )
+
+
+def api_subject_key(stored: StoredApiPerson) -> str:
+    """A stable, pseudonymous key for a person known from API data alone: the same person on the same
+    flight in a list sent again gets the same key (so its hit is updated, not doubled)."""
+    person = stored.person
+    carrier, number, origin = stored.flight
+    document = next((d.number for d in person.documents if d.number), "")
+    birth = person.date_of_birth.isoformat() if person.date_of_birth is not None else ""
+    text = "\x1f".join(
+        (
+            carrier,
+            number,
+            origin,
+            stored.flight_date.isoformat(),
+            person.surname,
+            person.given_names or "",
+            birth,
+            document,
+        )
+    )
+    return "api:" + hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _surname_key(surname: str | None) -> str:
+    return "".join(ch for ch in (surname or "").upper() if ch.isalpha())
 
 
 @dataclass(slots=True)
@@ -105,48 +168,157 @@ class ScreeningStage:
             if wanted is None or b.id in wanted
         }
         travellers: dict[int, list[StoredTraveller]] = {}
-        for traveller in self.store.current_travellers(flight_id):
+        current = self.store.current_travellers(flight_id)
+        for traveller in current:
             if traveller.booking_id in bookings:
                 travellers.setdefault(traveller.booking_id, []).append(traveller)
+        merged, alone = self._api_data(self.store.api_persons(flight_id), current)
         hits: list[Hit] = []
         for booking_id, stored_booking in bookings.items():
             rows = travellers.get(booking_id, [])
-            hits.extend(self._watchlist_hits(stored.flight, flight_id, booking_id, rows, stored.flight_date))
+            hits.extend(self._watchlist_hits(flight_id, booking_id, rows, merged, stored.flight_date))
             hits.extend(self._criteria_hits(stored.flight, flight_id, stored_booking, rows))
+        if wanted is None:  # the whole flight: its API persons no traveller was merged with too
+            hits.extend(self._api_hits(flight_id, alone))
+        return self._record(f"flight {flight_id}", hits)
+
+    def screen_list(self, list_id: int) -> int:
+        """Screen the persons of a passenger list whose flight no PNR push has made known (yet)."""
+        self.refresh()
+        if self._screener is None or not self._screener.lists:
+            return 0
+        persons = self.store.list_persons(list_id)
+        flight_id = next((p.flight_id for p in persons if p.flight_id is not None), None)
+        if flight_id is not None:
+            return self.screen_flight(flight_id)
+        _, alone = self._api_data(persons, [])
+        return self._record(f"passenger list {list_id}", self._api_hits(None, alone))
+
+    def _record(self, what: str, hits: list[Hit]) -> int:
         if hits:
             counts = self.store.record_hits(hits)
-            _log.info("flight %d: %d hits (%d new)", flight_id, len(hits), counts.new)
+            _log.info("%s: %d hits (%d new)", what, len(hits), counts.new)
         return len(hits)
 
-    def _watchlist_hits(
-        self, flight: Flight, flight_id: int, booking_id: int, rows: list[StoredTraveller], day: date
-    ) -> list[Hit]:
+    @staticmethod
+    def _api_data(
+        persons: list[StoredApiPerson], current: list[StoredTraveller]
+    ) -> tuple[dict[int, StoredApiPerson], list[StoredApiPerson]]:
+        """The flight's API passengers: by the current traveller each was merged with, and those alone.
+
+        A merge names the traveller row of the version it was made on; after a re-push of the booking
+        the same person is the booking's current traveller of the same surname.
+        """
+        ids = {row.id for row in current}
+        by_surname = {(row.booking_id, _surname_key(row.traveller.surname)): row.id for row in current}
+        merged: dict[int, StoredApiPerson] = {}
+        alone: dict[str, StoredApiPerson] = {}
+        for stored in persons:  # in list order: a later list's person replaces an earlier one
+            if stored.person.role not in _SCREENED_ROLES:
+                continue
+            match = stored.match
+            if match is None:
+                alone[api_subject_key(stored)] = stored
+                continue
+            traveller_id = match.traveller_id
+            if traveller_id not in ids:
+                traveller_id = by_surname.get((match.booking_id, _surname_key(stored.person.surname)), -1)
+            if traveller_id in ids:
+                merged[traveller_id] = stored
+        return merged, list(alone.values())
+
+    def _candidates(self, people: list[ScreenedPerson], day: date) -> list[Candidate]:
+        """The best candidates of all the forms a person was screened in (each entry once, its best)."""
         screener = self._screener
-        if screener is None or not screener.lists:
+        assert screener is not None
+        best: dict[tuple[str, str], Candidate] = {}
+        for person in people:
+            for candidate in screener.screen(person, on=day, top=self.top):
+                key = (candidate.list_id, candidate.entry_id)
+                if key not in best or candidate.score > best[key].score:
+                    best[key] = candidate
+        return sorted(best.values(), key=lambda c: (-c.score, c.list_id, c.entry_id))[: self.top]
+
+    def _hit(
+        self,
+        candidate: Candidate,
+        *,
+        flight_id: int | None,
+        booking_id: int | None,
+        key: str,
+        traveller_id: int | None,
+        api_person_id: int | None,
+    ) -> Hit:
+        listed = self._lists.get(candidate.list_id)
+        return Hit(
+            kind=HitKind.WATCHLIST,
+            flight_id=flight_id,
+            booking_id=booking_id,
+            traveller_key=key,
+            traveller_id=traveller_id,
+            source_id=candidate.entry_id,
+            source_version=candidate.list_version,
+            list_id=candidate.list_id,
+            score=candidate.score,
+            priority=1 if listed is not None and listed.category == _TERRORISM else 2,
+            explanation=candidate.explanation,
+            api_person_id=api_person_id,
+        )
+
+    def _watchlist_hits(
+        self,
+        flight_id: int,
+        booking_id: int,
+        rows: list[StoredTraveller],
+        merged: dict[int, StoredApiPerson],
+        day: date,
+    ) -> list[Hit]:
+        if self._screener is None or not self._screener.lists:
             return []
         hits = []
         for row in rows:
             key = row.traveller.ref or f"#{row.position}"
-            for candidate in screener.screen(screened_person(key, row.traveller), on=day, top=self.top):
-                if not candidate.alert:
-                    continue
-                listed = self._lists.get(candidate.list_id)
-                priority = 1 if listed is not None and listed.category == _TERRORISM else 2
-                hits.append(
-                    Hit(
-                        kind=HitKind.WATCHLIST,
-                        flight_id=flight_id,
-                        booking_id=booking_id,
-                        traveller_key=key,
-                        traveller_id=row.id,
-                        source_id=candidate.entry_id,
-                        source_version=candidate.list_version,
-                        list_id=candidate.list_id,
-                        score=candidate.score,
-                        priority=priority,
-                        explanation=candidate.explanation,
-                    )
+            api = merged.get(row.id)
+            people = [screened_person(key, row.traveller, api.person if api is not None else None)]
+            if api is not None and _surname_key(api.person.surname + (api.person.given_names or "")) != (
+                _surname_key(row.traveller.surname + (row.traveller.given_names or ""))
+            ):  # the passport's spelling may differ from the booking's: screen both
+                people.append(
+                    replace(people[0], surname=api.person.surname, given_names=api.person.given_names)
                 )
+            for candidate in self._candidates(people, day):
+                if candidate.alert:
+                    hits.append(
+                        self._hit(
+                            candidate,
+                            flight_id=flight_id,
+                            booking_id=booking_id,
+                            key=key,
+                            traveller_id=row.id,
+                            api_person_id=api.id if api is not None else None,
+                        )
+                    )
+        return hits
+
+    def _api_hits(self, flight_id: int | None, persons: list[StoredApiPerson]) -> list[Hit]:
+        if self._screener is None or not self._screener.lists:
+            return []
+        hits = []
+        for stored in persons:
+            key = api_subject_key(stored)
+            person = api_screened_person(key, stored.person)
+            for candidate in self._candidates([person], stored.flight_date):
+                if candidate.alert:
+                    hits.append(
+                        self._hit(
+                            candidate,
+                            flight_id=flight_id,
+                            booking_id=None,
+                            key=key,
+                            traveller_id=None,
+                            api_person_id=stored.id,
+                        )
+                    )
         return hits
 
     def _criteria_hits(
@@ -187,6 +359,9 @@ class ScreeningStage:
         total = 0
         day = from_day
         for offset in range(3):  # the flights a PIU holds pushes for ahead: up to two days out
-            for stored in self.store.find_flights(flight_date=date.fromordinal(day.toordinal() + offset)):
+            flight_date = date.fromordinal(day.toordinal() + offset)
+            for stored in self.store.find_flights(flight_date=flight_date):
                 total += self.screen_flight(stored.id)
+            for list_id in self.store.unlinked_lists(flight_date):
+                total += self.screen_list(list_id)
         return total

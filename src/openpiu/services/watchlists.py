@@ -100,15 +100,15 @@ def demo_hits(url: str, *, clock: Clock, limit: int = 5) -> list[dict[str, Any]]
         shown = []
         for stored in store.hits(limit=limit):
             hit = stored.hit
-            booking = store.booking(hit.booking_id)
-            flight = store.flight(hit.flight_id)
+            booking = None if hit.booking_id is None else store.booking(hit.booking_id)
+            flight = None if hit.flight_id is None else store.flight(hit.flight_id)
             where = f"{flight.flight.designator} {stored.flight_date}" if flight else str(stored.flight_date)
-            locator = booking.locator if booking else "?"
+            subject = f"booking {booking.locator}" if booking else "passenger list (API data only),"
             shown.append(
                 {
                     "summary": (
                         f"{hit.kind.value} hit, priority {hit.priority}, score {hit.score:.2f}: "
-                        f"booking {locator} traveller {hit.traveller_key} on {where} matches "
+                        f"{subject} traveller {hit.traveller_key} on {where} matches "
                         f"{hit.list_id or 'criterion'} "
                         f"{hit.source_id}"
                     ),

@@ -300,6 +300,7 @@ class StoredApiPerson:
     position: int
     person: ApiPerson
     match: ApiMatch | None = None
+    flight: tuple[str, str, str] = ("", "", "")  # the list's flight as sent: carrier, number, origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +461,14 @@ class PassengerLists(Protocol):
         """The persons of every list of the flight, with their merge."""
         ...
 
+    def list_persons(self, list_id: int) -> list[StoredApiPerson]:
+        """The persons of one stored list, with their merge."""
+        ...
+
+    def unlinked_lists(self, flight_date: date) -> list[int]:
+        """The lists of flights departing that day that no PNR push has made known (yet)."""
+        ...
+
     def current_travellers(self, flight_id: int) -> list[StoredTraveller]:
         """Travellers of the flight's current bookings that are not cancelled."""
         ...
@@ -504,6 +513,10 @@ class Hits(Protocol):
     def record_hits(self, hits: list[Hit]) -> HitCounts: ...
 
     def hits(self, *, flight_id: int | None = None, limit: int = 1000) -> list[StoredHit]: ...
+
+    def hit_count(self) -> int:
+        """How many hits are stored."""
+        ...
 
 
 class Bookings(Protocol):

@@ -433,11 +433,13 @@ hits = sa.Table(
     metadata,
     _id(),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), nullable=False, index=True),
+    # No flight while only API data made it known; no booking nor traveller row for an API person alone.
+    sa.Column("flight_id", Id, sa.ForeignKey("flights.id"), index=True),
     sa.Column("flight_date", sa.Date, nullable=False, index=True),
-    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), index=True),
     sa.Column("traveller_key", sa.Text, nullable=False),
-    sa.Column("traveller_id", Id, sa.ForeignKey("travellers.id"), nullable=False),
+    sa.Column("traveller_id", Id, sa.ForeignKey("travellers.id")),
+    sa.Column("api_person_id", Id, sa.ForeignKey("api_persons.id")),
     sa.Column("source_id", sa.Text, nullable=False),
     sa.Column("source_version", sa.Text, nullable=False),
     sa.Column("list_id", sa.Text),
@@ -449,6 +451,16 @@ hits = sa.Table(
     sa.Column("screenings", sa.Integer, nullable=False),  # how many pushes raised it again
     # A re-push updates the traveller's hit for the same entry or criterion instead of adding one.
     sa.UniqueConstraint("kind", "booking_id", "traveller_key", "source_id"),
+    # The same for a person known from API data alone (no booking: its key names the flight and person).
+    sa.Index(
+        "ix_hits_api_subject",
+        "kind",
+        "traveller_key",
+        "source_id",
+        unique=True,
+        sqlite_where=sa.text("booking_id IS NULL"),
+        postgresql_where=sa.text("booking_id IS NULL"),
+    ),
 )
 
 # --- messages not kept ---------------------------------------------------------------------------

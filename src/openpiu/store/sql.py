@@ -533,12 +533,33 @@ class SqlStore:
         return StoredList(list_id, message_id, flight_id, flight_date, len(splits))
 
     def api_persons(self, flight_id: int, *, unmatched_only: bool = False) -> list[StoredApiPerson]:
+        return self._api_persons(t.passenger_lists.c.flight_id == flight_id, unmatched_only=unmatched_only)
+
+    def list_persons(self, list_id: int) -> list[StoredApiPerson]:
+        return self._api_persons(t.api_persons.c.list_id == list_id)
+
+    def unlinked_lists(self, flight_date: date) -> list[int]:
+        pl = t.passenger_lists
+        query = (
+            sa.select(pl.c.id)
+            .where(pl.c.flight_date == flight_date, pl.c.flight_id.is_(None))
+            .order_by(pl.c.id)
+        )
+        with self._read() as connection:
+            return list(connection.execute(query).scalars())
+
+    def _api_persons(
+        self, where: sa.ColumnElement[bool], *, unmatched_only: bool = False
+    ) -> list[StoredApiPerson]:
         pl, ap, ai, am = t.passenger_lists, t.api_persons, t.api_person_identities, t.api_matches
         query = (
             sa.select(
                 ap.c.id,
                 ap.c.list_id,
                 pl.c.flight_id,
+                pl.c.carrier,
+                pl.c.number,
+                pl.c.origin,
                 ap.c.flight_date,
                 ap.c.position,
                 ap.c.record,
@@ -554,7 +575,7 @@ class SqlStore:
                 .join(ai, ai.c.api_person_id == ap.c.id)
                 .outerjoin(am, am.c.api_person_id == ap.c.id)
             )
-            .where(pl.c.flight_id == flight_id)
+            .where(where)
             .order_by(ap.c.list_id, ap.c.position)
         )
         if unmatched_only:
@@ -579,6 +600,7 @@ class SqlStore:
                     confidence=row.confidence,
                     explanation=tuple(row.explanation),
                 ),
+                flight=(row.carrier, row.number, row.origin),
             )
             for row in rows
         ]
@@ -1357,18 +1379,35 @@ class SqlStore:
     def record_hits(self, hits: list[Hit]) -> HitCounts:
         if not hits:
             return HitCounts(0, 0)
-        h, b = t.hits, t.bookings
+        h, b, ap = t.hits, t.bookings, t.api_persons
         now = self._now()
         new = updated = 0
         with self._write() as connection:
-            dates = dict(
+            booking_dates = dict(
                 connection.execute(
-                    sa.select(b.c.id, b.c.flight_date).where(b.c.id.in_({x.booking_id for x in hits}))
+                    sa.select(b.c.id, b.c.flight_date).where(
+                        b.c.id.in_({x.booking_id for x in hits if x.booking_id is not None})
+                    )
+                ).all()
+            )
+            person_dates = dict(
+                connection.execute(
+                    sa.select(ap.c.id, ap.c.flight_date).where(
+                        ap.c.id.in_({x.api_person_id for x in hits if x.booking_id is None})
+                    )
                 ).all()
             )
             for hit in hits:
+                if hit.booking_id is not None:
+                    flight_date = booking_dates[hit.booking_id]
+                elif hit.api_person_id is not None:
+                    flight_date = person_dates[hit.api_person_id]
+                else:
+                    raise ValueError("a hit names a booking or an API person")
                 values = {
+                    "flight_id": hit.flight_id,
                     "traveller_id": hit.traveller_id,
+                    "api_person_id": hit.api_person_id,
                     "source_version": hit.source_version,
                     "list_id": hit.list_id,
                     "score": hit.score,
@@ -1378,19 +1417,18 @@ class SqlStore:
                 }
                 key = (
                     h.c.kind == hit.kind.value,
-                    h.c.booking_id == hit.booking_id,
+                    h.c.booking_id.is_(None) if hit.booking_id is None else h.c.booking_id == hit.booking_id,
                     h.c.traveller_key == hit.traveller_key,
                     h.c.source_id == hit.source_id,
                 )
                 known = connection.execute(
-                    sa.select(h.c.id, h.c.traveller_id).where(*key).with_for_update()
+                    sa.select(h.c.id, h.c.traveller_id, h.c.api_person_id).where(*key).with_for_update()
                 ).first()
                 if known is None:
                     connection.execute(
                         sa.insert(h).values(
                             kind=hit.kind.value,
-                            flight_id=hit.flight_id,
-                            flight_date=dates[hit.booking_id],
+                            flight_date=flight_date,
                             booking_id=hit.booking_id,
                             traveller_key=hit.traveller_key,
                             source_id=hit.source_id,
@@ -1402,7 +1440,10 @@ class SqlStore:
                     new += 1
                 else:
                     # Screening the same version again (a retry, a list change) is not another push.
-                    again = known.traveller_id != hit.traveller_id
+                    if hit.booking_id is not None:
+                        again = known.traveller_id != hit.traveller_id
+                    else:  # a re-sent passenger list
+                        again = known.api_person_id != hit.api_person_id
                     connection.execute(
                         sa.update(h)
                         .where(h.c.id == known.id)
@@ -1427,6 +1468,7 @@ class SqlStore:
                         booking_id=row.booking_id,
                         traveller_key=row.traveller_key,
                         traveller_id=row.traveller_id,
+                        api_person_id=row.api_person_id,
                         source_id=row.source_id,
                         source_version=row.source_version,
                         list_id=row.list_id,
@@ -1440,6 +1482,10 @@ class SqlStore:
                 )
                 for row in connection.execute(query)
             ]
+
+    def hit_count(self) -> int:
+        with self._read() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(t.hits)).scalar_one())
 
     # --- audit -----------------------------------------------------------------------------------
 
