@@ -12,6 +12,8 @@ from openpiu.model.messages import (
 )
 from openpiu.model.screening import (
     Candidate,
+    Decision,
+    DecisionOutcome,
     Feature,
     Hit,
     HitKind,
@@ -62,6 +64,8 @@ __all__ = [
     "Contact",
     "ContactKind",
     "DatePrecision",
+    "Decision",
+    "DecisionOutcome",
     "ExcessBaggage",
     "Feature",
     "Flight",

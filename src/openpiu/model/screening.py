@@ -16,6 +16,8 @@ from openpiu.model.values import Gender, PartialDate
 
 __all__ = [
     "Candidate",
+    "Decision",
+    "DecisionOutcome",
     "Feature",
     "Hit",
     "HitKind",
@@ -134,3 +136,21 @@ class Hit:
     priority: int  # 1 highest
     explanation: tuple[Feature, ...] = ()
     api_person_id: int | None = None  # the API person screened (alone, or merged with the traveller)
+
+
+class DecisionOutcome(StrEnum):
+    CONFIRMED = "confirmed"  # the analyst holds the match true: it may be transmitted (Art 6(6))
+    DISMISSED = "dismissed"  # a false match: nothing follows from it
+
+
+@record
+class Decision:
+    """An analyst's decision on a hit, with the reason: kept forever, never changed.
+
+    A later decision on the same hit supersedes it (with its own reason); the earlier one stays.
+    """
+
+    hit_id: int
+    outcome: DecisionOutcome
+    reason: str
+    decided_by: str  # the user's name

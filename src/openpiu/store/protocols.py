@@ -19,8 +19,11 @@ from typing import Any, Protocol
 from openpiu.model import (
     ApiPerson,
     Booking,
+    Decision,
+    DecisionOutcome,
     Flight,
     Hit,
+    HitKind,
     PassengerList,
     PnrPush,
     Traveller,
@@ -40,7 +43,10 @@ __all__ = [
     "Bookings",
     "Criteria",
     "CriterionSpec",
+    "Decisions",
     "HitCounts",
+    "HitQuery",
+    "HitState",
     "Hits",
     "Inbox",
     "InboxMessage",
@@ -51,6 +57,7 @@ __all__ = [
     "PassengerLists",
     "PushResult",
     "PushSeries",
+    "QueueItem",
     "Receipt",
     "SeriesState",
     "StateChange",
@@ -58,6 +65,7 @@ __all__ = [
     "StoreError",
     "StoredApiPerson",
     "StoredBooking",
+    "StoredDecision",
     "StoredFlight",
     "StoredHit",
     "StoredList",
@@ -348,6 +356,52 @@ class StoredHit:
     first_seen_at: datetime
     last_seen_at: datetime
     screenings: int
+    outcome: DecisionOutcome | None = None  # the latest decision's; None while it waits for an analyst
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDecision:
+    id: int
+    decision: Decision
+    decided_at: datetime
+    supersedes: int | None  # the decision this one replaced (kept)
+
+
+class HitState(StrEnum):
+    """Which hits a queue shows."""
+
+    OPEN = "open"  # no decision yet
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+    DECIDED = "decided"  # confirmed or dismissed
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class HitQuery:
+    """A hit queue: which hits, in the order an analyst works them (soonest flight, priority, score)."""
+
+    state: HitState = HitState.OPEN
+    priority: int | None = None
+    kind: HitKind | None = None
+    list_id: str | None = None
+    flight_id: int | None = None
+    from_date: date | None = None  # flight dates, inclusive
+    to_date: date | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """A hit as the queue lists it: the hit, its flight and who it is about (personal data: audit it)."""
+
+    hit: StoredHit
+    flight: str  # designator and route, e.g. "LH 0400 FRA-JFK"; "" when no PNR push named the flight
+    departure_utc: datetime | None
+    locator: str | None
+    traveller_name: str  # SURNAME/GIVEN NAMES as received
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,6 +573,43 @@ class Hits(Protocol):
         ...
 
 
+class Decisions(Protocol):
+    """Analysts' decisions on hits: appended, never changed; the queue of hits in working order."""
+
+    def decide(self, decision: Decision) -> StoredDecision:
+        """Append a decision (superseding the hit's latest, which is kept) and its audit event, in one
+        transaction; NotFound for no such hit."""
+        ...
+
+    def decisions(self, hit_id: int) -> list[StoredDecision]:
+        """Every decision on the hit, oldest first."""
+        ...
+
+    def hit(self, hit_id: int) -> StoredHit | None: ...
+
+    def traveller(self, traveller_id: int) -> StoredTraveller | None:
+        """One traveller row (of whichever booking version), whole."""
+        ...
+
+    def api_person(self, api_person_id: int) -> StoredApiPerson | None: ...
+
+    def watchlist_entry(self, list_id: str, version: str, entry_id: str) -> WatchlistEntry | None:
+        """The entry as it was in that version of the list."""
+        ...
+
+    def criterion(self, criterion_id: str, version: str) -> CriterionSpec | None:
+        """That version of the criterion, active or not."""
+        ...
+
+    def hit_queue(self, query: HitQuery) -> list[QueueItem]:
+        """Hits in working order: the soonest flight first, then priority, then score."""
+        ...
+
+    def count_hits(self, query: HitQuery) -> int:
+        """How many hits the query finds (without its limit and offset)."""
+        ...
+
+
 class Bookings(Protocol):
     """Flights and bookings as pushed: every version kept, the current state of each at hand."""
 
@@ -580,7 +671,9 @@ class Audit(Protocol):
         ...
 
 
-class Store(Inbox, PushSeries, Bookings, PassengerLists, Watchlists, Criteria, Hits, Audit, Protocol):
+class Store(
+    Inbox, PushSeries, Bookings, PassengerLists, Watchlists, Criteria, Hits, Decisions, Audit, Protocol
+):
     """All of the storage contract, as one object."""
 
     def close(self) -> None: ...

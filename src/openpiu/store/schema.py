@@ -37,6 +37,7 @@ __all__ = [
     "booking_versions",
     "bookings",
     "criteria",
+    "decisions",
     "discarded_messages",
     "flight_designators",
     "flight_pushes",
@@ -449,6 +450,10 @@ hits = sa.Table(
     sa.Column("first_seen_at", UtcDateTime, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
     sa.Column("screenings", sa.Integer, nullable=False),  # how many pushes raised it again
+    # The latest decision's outcome (None: waiting for an analyst), kept beside the append-only
+    # decisions so the queue is one indexed query.
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("decided_at", UtcDateTime),
     # A re-push updates the traveller's hit for the same entry or criterion instead of adding one.
     sa.UniqueConstraint("kind", "booking_id", "traveller_key", "source_id"),
     # The same for a person known from API data alone (no booking: its key names the flight and person).
@@ -461,6 +466,22 @@ hits = sa.Table(
         sqlite_where=sa.text("booking_id IS NULL"),
         postgresql_where=sa.text("booking_id IS NULL"),
     ),
+)
+
+sa.Index("ix_hits_outcome_flight_date", hits.c.outcome, hits.c.flight_date)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    # Append-only: a decision is never changed; a later one on the same hit supersedes it.
+    _id(),
+    sa.Column("hit_id", Id, sa.ForeignKey("hits.id"), nullable=False, index=True),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=False),
+    sa.Column("supersedes_id", Id, sa.ForeignKey("decisions.id")),
 )
 
 # --- messages not kept ---------------------------------------------------------------------------

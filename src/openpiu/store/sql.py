@@ -44,10 +44,8 @@ from sqlalchemy.exc import IntegrityError
 from openpiu.clock import Clock
 from openpiu.model import (
     Booking,
-    Feature,
     Flight,
     Hit,
-    HitKind,
     PassengerList,
     PnrPush,
     Watchlist,
@@ -93,6 +91,7 @@ from openpiu.store.protocols import (
     StoreError,
     UnstorablePush,
 )
+from openpiu.store.sql_review import ReviewMixin, criterion_spec, stored_hit
 
 __all__ = ["SqlStore", "create_engine", "open_store", "upgrade"]
 
@@ -190,7 +189,7 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-class SqlStore:
+class SqlStore(ReviewMixin):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
@@ -1354,27 +1353,7 @@ class SqlStore:
         c = t.criteria
         with self._read() as connection:
             rows = connection.execute(sa.select(c).where(c.c.active).order_by(c.c.criterion_id)).all()
-
-        def day(value: str | None) -> date | None:
-            return None if value is None else date.fromisoformat(value)
-
-        return [
-            CriterionSpec(
-                criterion_id=row.criterion_id,
-                version=row.version,
-                title=row.record["title"],
-                owner=row.record["owner"],
-                purpose=row.record["purpose"],
-                source=row.source,
-                approved_by=row.record.get("approved_by"),
-                approved_on=day(row.record.get("approved_on")),
-                review_date=day(row.record.get("review_date")),
-                expires_on=day(row.record.get("expires_on")),
-                activated_at=row.activated_at,
-                activated_by=row.activated_by,
-            )
-            for row in rows
-        ]
+        return [criterion_spec(row) for row in rows]
 
     def record_hits(self, hits: list[Hit]) -> HitCounts:
         if not hits:
@@ -1458,30 +1437,7 @@ class SqlStore:
         if flight_id is not None:
             query = query.where(h.c.flight_id == flight_id)
         with self._read() as connection:
-            return [
-                StoredHit(
-                    id=row.id,
-                    flight_date=row.flight_date,
-                    hit=Hit(
-                        kind=HitKind(row.kind),
-                        flight_id=row.flight_id,
-                        booking_id=row.booking_id,
-                        traveller_key=row.traveller_key,
-                        traveller_id=row.traveller_id,
-                        api_person_id=row.api_person_id,
-                        source_id=row.source_id,
-                        source_version=row.source_version,
-                        list_id=row.list_id,
-                        score=row.score,
-                        priority=row.priority,
-                        explanation=tuple(from_json(Feature, f) for f in row.explanation),
-                    ),
-                    first_seen_at=row.first_seen_at,
-                    last_seen_at=row.last_seen_at,
-                    screenings=row.screenings,
-                )
-                for row in connection.execute(query)
-            ]
+            return [stored_hit(row) for row in connection.execute(query)]
 
     def hit_count(self) -> int:
         with self._read() as connection:
@@ -1498,43 +1454,63 @@ class SqlStore:
         reason: str | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> AuditEvent:
-        a = t.audit_events
         document = dict(details or {})
         _dumps(document)  # refuse what is not JSON before anything is written
         for _attempt in range(_AUDIT_ATTEMPTS):
             try:
                 with self._write() as connection:
-                    last = connection.execute(
-                        sa.select(a.c.seq, a.c.hash).order_by(a.c.seq.desc()).limit(1).with_for_update()
-                    ).one_or_none()
-                    event = AuditEvent(
-                        seq=1 if last is None else last.seq + 1,
-                        at=self._now(),
+                    return self._append_event(
+                        connection,
                         actor=actor,
                         action=action,
                         subject=subject,
                         reason=reason,
                         details=document,
-                        prev_hash=t.GENESIS_HASH if last is None else last.hash,
                     )
-                    event = replace(event, hash=event_hash(event))
-                    connection.execute(
-                        sa.insert(a).values(
-                            seq=event.seq,
-                            at=event.at,
-                            actor=actor,
-                            action=action,
-                            subject=subject,
-                            reason=reason,
-                            details=document,
-                            prev_hash=event.prev_hash,
-                            hash=event.hash,
-                        )
-                    )
-                return event
             except IntegrityError:
                 continue  # another writer took this sequence number; chain onto its event
         raise StoreError(f"could not append an audit event after {_AUDIT_ATTEMPTS} attempts")
+
+    def _append_event(
+        self,
+        connection: Connection,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        reason: str | None,
+        details: dict[str, Any],
+    ) -> AuditEvent:
+        """Chain an event onto the last one, in the caller's transaction (IntegrityError on a race)."""
+        a = t.audit_events
+        last = connection.execute(
+            sa.select(a.c.seq, a.c.hash).order_by(a.c.seq.desc()).limit(1).with_for_update()
+        ).one_or_none()
+        event = AuditEvent(
+            seq=1 if last is None else last.seq + 1,
+            at=self._now(),
+            actor=actor,
+            action=action,
+            subject=subject,
+            reason=reason,
+            details=details,
+            prev_hash=t.GENESIS_HASH if last is None else last.hash,
+        )
+        event = replace(event, hash=event_hash(event))
+        connection.execute(
+            sa.insert(a).values(
+                seq=event.seq,
+                at=event.at,
+                actor=actor,
+                action=action,
+                subject=subject,
+                reason=reason,
+                details=details,
+                prev_hash=event.prev_hash,
+                hash=event.hash,
+            )
+        )
+        return event
 
     def events(self, *, after: int = 0, limit: int = 100) -> list[AuditEvent]:
         a = t.audit_events

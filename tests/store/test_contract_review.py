@@ -1,0 +1,149 @@
+"""The storage contract for analysts' work, on every backend: append-only decisions and the hit queue."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from store_fixtures import START, clock, engine, store, url  # noqa: F401 (fixtures used by name)
+from test_contract import full_push, received
+
+from openpiu.clock import FixedClock
+from openpiu.model import Decision, DecisionOutcome, Feature, Hit, HitKind, Watchlist, WatchlistEntry
+from openpiu.store import CriterionSpec, HitQuery, HitState, NotFound, Store
+
+
+def hits_on_a_flight(store: Store) -> list[int]:
+    """Three hits on travellers of one stored push (priorities 2, 1, 1; scores 0.8, 0.9, 0.95)."""
+    push = full_push()
+    stored = store.store_push(received(store, push, "t24"), push)
+    travellers = store.current_travellers(stored.flight_id)
+    assert len(travellers) >= 3
+    hits = [
+        Hit(
+            kind=HitKind.WATCHLIST,
+            flight_id=stored.flight_id,
+            booking_id=traveller.booking_id,
+            traveller_key=traveller.traveller.ref or str(traveller.position),
+            traveller_id=traveller.id,
+            source_id=f"E{n}",
+            source_version="1",
+            list_id="NAT-TERR",
+            score=score,
+            priority=priority,
+            explanation=(Feature("name", "A", "B", score, score),),
+        )
+        for n, (traveller, score, priority) in enumerate(
+            zip(travellers, (0.8, 0.9, 0.95), (2, 1, 1), strict=False)
+        )
+    ]
+    assert store.record_hits(hits).new == 3
+    return [h.id for h in sorted(store.hits(), key=lambda h: h.hit.source_id)]
+
+
+def test_decisions_are_appended_and_the_latest_holds(store: Store, clock: FixedClock) -> None:
+    first, *_ = hits_on_a_flight(store)
+    confirmed = store.decide(Decision(first, DecisionOutcome.CONFIRMED, "same passport number", "ana"))
+    assert confirmed.supersedes is None
+    assert confirmed.decided_at == START
+    clock.advance(timedelta(minutes=5))
+    revised = store.decide(
+        Decision(first, DecisionOutcome.DISMISSED, "the list's entry was withdrawn", "supervisor")
+    )
+    assert revised.supersedes == confirmed.id
+    history = store.decisions(first)
+    assert [d.decision.outcome for d in history] == [DecisionOutcome.CONFIRMED, DecisionOutcome.DISMISSED]
+    assert history[0] == confirmed  # the first decision is kept as it was
+    hit = store.hit(first)
+    assert hit is not None
+    assert (hit.outcome, hit.decided_at) == (DecisionOutcome.DISMISSED, START + timedelta(minutes=5))
+    assert store.hit(10**9) is None
+
+
+def test_a_decision_needs_a_hit_a_reason_and_a_person(store: Store) -> None:
+    first, *_ = hits_on_a_flight(store)
+    with pytest.raises(NotFound):
+        store.decide(Decision(10**9, DecisionOutcome.CONFIRMED, "reason", "ana"))
+    with pytest.raises(ValueError, match="reason"):
+        store.decide(Decision(first, DecisionOutcome.CONFIRMED, "  ", "ana"))
+    with pytest.raises(ValueError, match="who"):
+        store.decide(Decision(first, DecisionOutcome.CONFIRMED, "reason", ""))
+    assert store.decisions(first) == []
+
+
+def test_the_queue_lists_open_hits_in_working_order(store: Store) -> None:
+    low, high, highest = hits_on_a_flight(store)
+    queue = store.hit_queue(HitQuery())
+    # the same flight: priority first, then the higher score
+    assert [item.hit.id for item in queue] == [highest, high, low]
+    item = queue[0]
+    flight = full_push().flight
+    assert flight is not None
+    assert item.flight == f"{flight.carrier} {flight.number} {flight.origin}-{flight.destination}"
+    assert item.departure_utc is not None
+    assert item.locator
+    assert "/" in item.traveller_name
+    assert store.count_hits(HitQuery()) == 3
+
+    store.decide(Decision(highest, DecisionOutcome.DISMISSED, "other date of birth", "ana"))
+    assert [i.hit.id for i in store.hit_queue(HitQuery())] == [high, low]
+    assert [i.hit.id for i in store.hit_queue(HitQuery(state=HitState.DISMISSED))] == [highest]
+    assert [i.hit.id for i in store.hit_queue(HitQuery(state=HitState.DECIDED))] == [highest]
+    assert store.count_hits(HitQuery(state=HitState.ALL)) == 3
+    assert [i.hit.id for i in store.hit_queue(HitQuery(priority=2))] == [low]
+    assert [i.hit.id for i in store.hit_queue(HitQuery(limit=1, offset=1))] == [low]
+    assert store.hit_queue(HitQuery(kind=HitKind.CRITERION)) == []
+    day = item.hit.flight_date
+    assert store.count_hits(HitQuery(from_date=day, to_date=day)) == 2
+    assert store.count_hits(HitQuery(from_date=day + timedelta(days=1))) == 0
+    assert store.count_hits(HitQuery(list_id="OTHER")) == 0
+    assert store.count_hits(replace(HitQuery(), flight_id=item.hit.hit.flight_id)) == 2
+
+
+def test_what_a_hit_names_can_be_looked_up(store: Store) -> None:
+    first, *_ = hits_on_a_flight(store)
+    hit = store.hit(first)
+    assert hit is not None
+    assert hit.hit.traveller_id is not None
+    traveller = store.traveller(hit.hit.traveller_id)
+    assert traveller is not None
+    assert traveller.booking_id == hit.hit.booking_id
+    assert traveller.traveller.surname
+    assert store.traveller(10**9) is None
+    assert store.api_person(10**9) is None
+
+    watchlist = Watchlist("NAT-TERR", "National list", "1", "police", "Art 6(3)(a)", "terrorism", "PIU")
+    entry = WatchlistEntry(entry_id="E0", names=("Ivan PETROV",))
+    store.import_watchlist(watchlist, [entry], actor="supervisor")
+    store.import_watchlist(replace(watchlist, version="2"), [], actor="supervisor")
+    assert store.watchlist_entry("NAT-TERR", "1", "E0") == entry  # as in the version the hit names
+    assert store.watchlist_entry("NAT-TERR", "2", "E0") is None
+
+    spec = CriterionSpec(
+        criterion_id="C-1",
+        version="1",
+        title="t",
+        owner="o",
+        purpose="terrorism",
+        source="- id: C-1\n",
+        approved_by="head of PIU",
+        approved_on=None,
+        review_date=None,
+        expires_on=None,
+    )
+    store.activate_criterion(spec, actor="supervisor")
+    store.deactivate_criterion("C-1", actor="supervisor")
+    found = store.criterion("C-1", "1")
+    assert found is not None
+    assert (found.title, found.activated_by) == ("t", "supervisor")
+    assert store.criterion("C-1", "2") is None
+
+
+def test_a_decision_is_audited_with_it(store: Store) -> None:
+    first, *_ = hits_on_a_flight(store)
+    decided = store.decide(Decision(first, DecisionOutcome.CONFIRMED, "same passport", "ana"))
+    [event] = [e for e in store.events() if e.action == "hit.decided"]
+    assert (event.actor, event.subject, event.reason) == ("ana", f"hit:{first}", "same passport")
+    assert event.details == {"outcome": "confirmed", "decision": decided.id, "supersedes": None}
+    assert store.verify().ok
