@@ -10,7 +10,7 @@ Everything returned is a frozen record; instants are timezone-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -44,6 +44,8 @@ __all__ = [
     "Criteria",
     "CriterionSpec",
     "Decisions",
+    "FlightPush",
+    "FlightStatus",
     "HitCounts",
     "HitQuery",
     "HitState",
@@ -361,6 +363,30 @@ class StoredHit:
 
 
 @dataclass(frozen=True, slots=True)
+class FlightPush:
+    """One push of a flight as stored (the first message of a split push names it)."""
+
+    message_id: int
+    function: str | None  # "22" full, "141" update ...
+    parts: int
+    sender: str | None
+    pushed_at: datetime  # when the carrier prepared it (else when it arrived)
+    stored_at: datetime
+    bookings: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlightStatus:
+    """A flight on the day's board: its pushes and the hits on it (no personal data)."""
+
+    flight: StoredFlight
+    pushes: tuple[FlightPush, ...]
+    hits_waiting: dict[int, int]  # priority -> hits without a decision
+    hits_decided: int
+    bookings: int  # current, not cancelled
+
+
+@dataclass(frozen=True, slots=True)
 class StoredDecision:
     id: int
     decision: Decision
@@ -629,6 +655,14 @@ class Bookings(Protocol):
         ...
 
     def flight(self, flight_id: int) -> StoredFlight | None: ...
+
+    def flight_pushes(self, flight_id: int) -> list[FlightPush]:
+        """Every push of the flight, in the order the carrier made them."""
+        ...
+
+    def flight_board(self, flight_dates: Sequence[date]) -> list[FlightStatus]:
+        """The flights of those dates (by departure), each with its pushes and hit counts."""
+        ...
 
     def find_flights(
         self, *, flight_date: date, carrier: str | None = None, number: str | None = None

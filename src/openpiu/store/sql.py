@@ -92,6 +92,7 @@ from openpiu.store.protocols import (
     UnstorablePush,
 )
 from openpiu.store.sql_review import ReviewMixin, criterion_spec, stored_hit
+from openpiu.store.sql_views import ViewsMixin, stored_flight
 
 __all__ = ["SqlStore", "create_engine", "open_store", "upgrade"]
 
@@ -189,7 +190,7 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-class SqlStore(ReviewMixin):
+class SqlStore(ReviewMixin, ViewsMixin):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
@@ -1100,12 +1101,12 @@ class SqlStore(ReviewMixin):
                 named = named.where(d.c.number == number)
             query = query.where(f.c.id.in_(named))
         with self._read() as connection:
-            return [_stored_flight(row) for row in connection.execute(query)]
+            return [stored_flight(row) for row in connection.execute(query)]
 
     def flight(self, flight_id: int) -> StoredFlight | None:
         with self._read() as connection:
             row = connection.execute(sa.select(t.flights).where(t.flights.c.id == flight_id)).one_or_none()
-        return None if row is None else _stored_flight(row)
+        return None if row is None else stored_flight(row)
 
     def current_bookings(self, flight_id: int, *, include_cancelled: bool = True) -> list[StoredBooking]:
         where = [t.bookings.c.flight_id == flight_id]
@@ -1589,18 +1590,6 @@ def _stored_traveller(row: Row[Any]) -> StoredTraveller:
         flight_date=row.flight_date,
         position=row.position,
         traveller=traveller_from_parts(row.record, row.identity),
-    )
-
-
-def _stored_flight(row: Row[Any]) -> StoredFlight:
-    return StoredFlight(
-        id=row.id,
-        flight_date=row.flight_date,
-        flight=from_json(Flight, row.record),
-        push_count=row.push_count,
-        first_message_id=row.first_message_id,
-        last_message_id=row.last_message_id,
-        last_pushed_at=row.last_pushed_at,
     )
 
 

@@ -1,0 +1,109 @@
+"""The SQL side of what the analyst's screens show about flights: every push of a flight, and the board of
+a day's flights with their pushes and the hits waiting on each (no personal data: ids, counts, schedules).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from openpiu.model import Flight
+from openpiu.store import schema as t
+from openpiu.store.codec import from_json
+from openpiu.store.protocols import FlightPush, FlightStatus, StoredFlight
+
+__all__ = ["ViewsMixin", "stored_flight"]
+
+
+def stored_flight(row: Row[Any]) -> StoredFlight:
+    """A flights row (all columns) as a StoredFlight."""
+    return StoredFlight(
+        id=row.id,
+        flight_date=row.flight_date,
+        flight=from_json(Flight, row.record),
+        push_count=row.push_count,
+        first_message_id=row.first_message_id,
+        last_message_id=row.last_message_id,
+        last_pushed_at=row.last_pushed_at,
+    )
+
+
+def _push(row: Row[Any]) -> FlightPush:
+    return FlightPush(
+        message_id=row.message_id,
+        function=row.function,
+        parts=row.parts,
+        sender=row.sender,
+        pushed_at=row.pushed_at,
+        stored_at=row.stored_at,
+        bookings=row.bookings,
+    )
+
+
+class ViewsMixin:
+    """Flight pushes and the day's board, for :class:`~openpiu.store.sql.SqlStore`."""
+
+    if TYPE_CHECKING:  # provided by SqlStore
+
+        def _read(self) -> AbstractContextManager[Connection]: ...
+
+        def _now(self) -> datetime: ...
+
+    def flight_pushes(self, flight_id: int) -> list[FlightPush]:
+        fp = t.flight_pushes
+        query = sa.select(fp).where(fp.c.flight_id == flight_id).order_by(fp.c.pushed_at, fp.c.id)
+        with self._read() as connection:
+            return [_push(row) for row in connection.execute(query)]
+
+    def flight_board(self, flight_dates: Sequence[date]) -> list[FlightStatus]:
+        f, fp, h, b = t.flights, t.flight_pushes, t.hits, t.bookings
+        days = sorted(set(flight_dates))
+        if not days:
+            return []
+        with self._read() as connection:
+            flights = [
+                stored_flight(row)
+                for row in connection.execute(
+                    sa.select(f).where(f.c.flight_date.in_(days)).order_by(f.c.departure_utc, f.c.id)
+                )
+            ]
+            ids = [flight.id for flight in flights]
+            pushes: dict[int, list[FlightPush]] = defaultdict(list)
+            for row in connection.execute(
+                sa.select(fp).where(fp.c.flight_id.in_(ids)).order_by(fp.c.pushed_at, fp.c.id)
+            ):
+                pushes[row.flight_id].append(_push(row))
+            waiting: dict[int, Counter[int]] = defaultdict(Counter)
+            decided: Counter[int] = Counter()
+            for row in connection.execute(
+                sa.select(h.c.flight_id, h.c.priority, h.c.outcome.is_(None).label("open"), sa.func.count())
+                .where(h.c.flight_id.in_(ids))
+                .group_by(h.c.flight_id, h.c.priority, h.c.outcome.is_(None))
+            ):
+                if row.open:
+                    waiting[row.flight_id][row.priority] += row[3]
+                else:
+                    decided[row.flight_id] += row[3]
+            bookings: dict[int, int] = dict(
+                connection.execute(
+                    sa.select(b.c.flight_id, sa.func.count())
+                    .where(b.c.flight_id.in_(ids), sa.not_(b.c.cancelled))
+                    .group_by(b.c.flight_id)
+                ).all()
+            )
+        return [
+            FlightStatus(
+                flight=flight,
+                pushes=tuple(pushes.get(flight.id, ())),
+                hits_waiting=dict(sorted(waiting.get(flight.id, Counter()).items())),
+                hits_decided=decided.get(flight.id, 0),
+                bookings=int(bookings.get(flight.id, 0)),
+            )
+            for flight in flights
+        ]
