@@ -147,3 +147,29 @@ def test_a_decision_is_audited_with_it(store: Store) -> None:
     assert (event.actor, event.subject, event.reason) == ("ana", f"hit:{first}", "same passport")
     assert event.details == {"outcome": "confirmed", "decision": decided.id, "supersedes": None}
     assert store.verify().ok
+
+
+def test_the_board_and_the_surnames_of_a_day(store: Store) -> None:
+    hits_on_a_flight(store)
+    push = full_push()
+    [flight] = store.find_flights(flight_date=store.hits()[0].flight_date)
+    day = flight.flight_date
+    [status] = store.flight_board([day, day - timedelta(days=1)])
+    assert status.flight == flight
+    assert [p.function for p in status.pushes] == [push.function]
+    assert status.pushes == tuple(store.flight_pushes(flight.id))
+    assert status.hits_waiting == {1: 2, 2: 1}
+    assert status.hits_decided == 0
+    assert status.bookings == sum(1 for b in push.bookings if not b.cancelled)
+    assert store.flight_board([]) == []
+    assert store.flight_board([day + timedelta(days=5)]) == []
+
+    surnames = store.surnames(day, day)
+    travellers = store.current_travellers(flight.id)
+    assert set(surnames) == {(t.traveller.surname or "").upper() for t in travellers if t.traveller.surname}
+    some = surnames[0]
+    found = store.travellers_by_surname([some], day, day)
+    assert found
+    assert all((t.traveller.surname or "").upper() == some for t in found)
+    assert store.travellers_by_surname([some], day + timedelta(days=1), day + timedelta(days=2)) == []
+    assert store.travellers_by_surname([], day, day) == []

@@ -664,6 +664,16 @@ class Bookings(Protocol):
         """The flights of those dates (by departure), each with its pushes and hit counts."""
         ...
 
+    def surnames(self, from_date: date, to_date: date) -> list[str]:
+        """The distinct surnames (upper case, as kept for search) of travellers of those flight dates."""
+        ...
+
+    def travellers_by_surname(
+        self, surname_keys: Sequence[str], from_date: date, to_date: date
+    ) -> list[StoredTraveller]:
+        """Current travellers of those flight dates with one of those surnames."""
+        ...
+
     def find_flights(
         self, *, flight_date: date, carrier: str | None = None, number: str | None = None
     ) -> list[StoredFlight]: ...

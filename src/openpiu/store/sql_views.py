@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection, Row
 
 from openpiu.model import Flight
 from openpiu.store import schema as t
-from openpiu.store.codec import from_json
-from openpiu.store.protocols import FlightPush, FlightStatus, StoredFlight
+from openpiu.store.codec import from_json, traveller_from_parts
+from openpiu.store.protocols import FlightPush, FlightStatus, StoredFlight, StoredTraveller
 
 __all__ = ["ViewsMixin", "stored_flight"]
 
@@ -107,3 +107,44 @@ class ViewsMixin:
             )
             for flight in flights
         ]
+
+    def surnames(self, from_date: date, to_date: date) -> list[str]:
+        ti = t.traveller_identities
+        query = (
+            sa.select(ti.c.surname_key)
+            .where(ti.c.flight_date >= from_date, ti.c.flight_date <= to_date, ti.c.surname_key.is_not(None))
+            .distinct()
+        )
+        with self._read() as connection:
+            return sorted(connection.execute(query).scalars())
+
+    def travellers_by_surname(
+        self, surname_keys: Sequence[str], from_date: date, to_date: date
+    ) -> list[StoredTraveller]:
+        tr, ti, b = t.travellers, t.traveller_identities, t.bookings
+        if not surname_keys:
+            return []
+        query = (
+            sa.select(tr, ti.c.record.label("identity"))
+            .select_from(
+                tr.join(ti, ti.c.traveller_id == tr.c.id).join(b, b.c.current_version_id == tr.c.version_id)
+            )
+            .where(
+                ti.c.surname_key.in_(sorted(set(surname_keys))),
+                ti.c.flight_date >= from_date,
+                ti.c.flight_date <= to_date,
+            )
+            .order_by(tr.c.flight_date, tr.c.id)
+        )
+        with self._read() as connection:
+            return [
+                StoredTraveller(
+                    id=row.id,
+                    version_id=row.version_id,
+                    booking_id=row.booking_id,
+                    flight_date=row.flight_date,
+                    position=row.position,
+                    traveller=traveller_from_parts(row.record, row.identity),
+                )
+                for row in connection.execute(query)
+            ]
