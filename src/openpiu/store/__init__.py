@@ -11,6 +11,8 @@ what a PIU runs in production. Both pass the same contract tests (``tests/store`
 
 from openpiu.store.protocols import (
     TRANSITIONS,
+    Accounts,
+    AlreadyExists,
     ApiCounts,
     ApiMatch,
     Audit,
@@ -26,6 +28,7 @@ from openpiu.store.protocols import (
     Inbox,
     InboxMessage,
     InvalidTransition,
+    LoginThrottle,
     MessageCounts,
     MessageState,
     NotFound,
@@ -41,7 +44,9 @@ from openpiu.store.protocols import (
     StoredFlight,
     StoredHit,
     StoredList,
+    StoredSession,
     StoredTraveller,
+    StoredUser,
     StoredWatchlist,
     StoreError,
     UnstorablePush,
@@ -51,6 +56,8 @@ from openpiu.store.sql import SqlStore, create_engine, open_store, upgrade
 
 __all__ = [
     "TRANSITIONS",
+    "Accounts",
+    "AlreadyExists",
     "ApiCounts",
     "ApiMatch",
     "Audit",
@@ -66,6 +73,7 @@ __all__ = [
     "Inbox",
     "InboxMessage",
     "InvalidTransition",
+    "LoginThrottle",
     "MessageCounts",
     "MessageState",
     "NotFound",
@@ -83,7 +91,9 @@ __all__ = [
     "StoredFlight",
     "StoredHit",
     "StoredList",
+    "StoredSession",
     "StoredTraveller",
+    "StoredUser",
     "StoredWatchlist",
     "UnstorablePush",
     "Watchlists",

@@ -93,6 +93,7 @@ from openpiu.store.protocols import (
     StoreError,
     UnstorablePush,
 )
+from openpiu.store.sql_accounts import SqlAccounts
 
 __all__ = ["SqlStore", "create_engine", "open_store", "upgrade"]
 
@@ -190,7 +191,7 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-class SqlStore:
+class SqlStore(SqlAccounts):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
