@@ -10,6 +10,7 @@ import getpass
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -26,6 +27,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from openpiu.clock import SystemClock
+from openpiu.services.accounts import ROLE_NAMES, AccountError, AccountService, UnknownUser
+from openpiu.services.audit import verify_audit
 from openpiu.services.carriers import (
     CarrierError,
     InvalidCarrierName,
@@ -360,6 +363,47 @@ def _parser() -> argparse.ArgumentParser:
             "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
         )
 
+    user = commands.add_parser(
+        "user",
+        help="accounts of the web application: add, disable, set a role, list",
+        description=(
+            "Accounts of the people who sign in to the web application (see docs/administration.md). "
+            "Every change is recorded in the audit log under cli:<your operating-system user>."
+        ),
+    )
+    user_commands = user.add_subparsers(dest="user_command", metavar="ACTION")
+    user_commands.required = True
+    roles = ", ".join(ROLE_NAMES)
+    u_add = user_commands.add_parser(
+        "add", help="add a user with a role; the password is asked twice (at least 12 characters)"
+    )
+    u_add.add_argument("username", metavar="USERNAME")
+    u_add.add_argument("--role", required=True, metavar="ROLE", help=f"one of {roles}")
+    u_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+    u_disable = user_commands.add_parser("disable", help="refuse the user from now on (sessions end at once)")
+    u_disable.add_argument("username", metavar="USERNAME")
+    u_role = user_commands.add_parser("set-role", help="give the user another role (sessions end)")
+    u_role.add_argument("username", metavar="USERNAME")
+    u_role.add_argument("role", metavar="ROLE", help=f"one of {roles}")
+    u_list = user_commands.add_parser("list", help="every user: role, state, last sign-in (never passwords)")
+    u_list.add_argument("--json", action="store_true", help="one JSON object per user and line")
+
+    audit = commands.add_parser(
+        "audit", help="the audit log: check its hash chain", description="The audit log."
+    )
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    audit_commands.required = True
+    a_verify = audit_commands.add_parser(
+        "verify",
+        help="check the audit log's hash chain: exit 0 when intact, 1 at the first broken event",
+    )
+    for sub in (u_add, u_disable, u_role, u_list, a_verify):
+        sub.add_argument(
+            "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+        )
+
     return parser
 
 
@@ -397,6 +441,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _criteria(args)
     if args.command == "watchlist":
         return _watchlist(args)
+    if args.command == "user":
+        return _user(args)
+    if args.command == "audit":
+        return _audit(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -473,6 +521,109 @@ def _watchlist(args: argparse.Namespace) -> int:
     kept = stored.watchlist
     sys.stdout.write(f"imported {kept.list_id} version {kept.version}: {stored.entries} entries, active\n")
     return EXIT_OK
+
+
+def _read_new_password(from_stdin: bool) -> str | None:
+    """The new password: the first line of stdin, or typed twice (None when the two differ)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password (at least 12 characters): ")
+    second = getpass.getpass("the same password again: ")
+    return first if secrets.compare_digest(first.encode(), second.encode()) else None
+
+
+def _user(args: argparse.Namespace) -> int:
+    console = Console(stderr=True, soft_wrap=True)
+    url = _database(args.db, console) if args.user_command == "add" else None
+    if args.user_command == "add" and url is None:
+        return EXIT_FAILED
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    url = url or args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        with AccountService.open(settings, SystemClock(), url=url) as accounts:
+            if args.user_command == "add":
+                password = _read_new_password(args.password_stdin)
+                if password is None:
+                    console.print("the two passwords differ: nothing was changed", style="red")
+                    return EXIT_USAGE
+                info = accounts.add_user(args.username, args.role, password, actor=actor)
+                console.print(f"user {info.username} added with the role {info.role}", markup=False)
+            elif args.user_command == "disable":
+                info = accounts.disable(args.username, actor=actor)
+                console.print(f"user {info.username} disabled: their sessions have ended", markup=False)
+            elif args.user_command == "set-role":
+                info = accounts.set_role(args.username, args.role, actor=actor)
+                console.print(
+                    f"user {info.username} has the role {info.role} now (signs in again)", markup=False
+                )
+            else:
+                users = accounts.users()
+                if args.json:
+                    sys.stdout.write("".join(json.dumps(u.to_dict(), sort_keys=True) + "\n" for u in users))
+                elif not users:
+                    console.print(
+                        "no users yet: add the first administrator with "
+                        "`openpiu user add NAME --role administrator`",
+                        markup=False,
+                    )
+                for u in users if not args.json else []:
+                    state = "active"
+                    if u.disabled:
+                        state = "disabled"
+                    elif u.locked_until is not None:
+                        state = f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
+                    last = f"{u.last_login_at:%Y-%m-%d %H:%M} UTC" if u.last_login_at else "never"
+                    sys.stdout.write(f"{u.username:<24} {u.role.value:<14} {state:<28} last sign-in {last}\n")
+    except UnknownUser as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except AccountError as error:  # a weak password, a bad name or role, a name taken
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot manage users: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace) -> int:
+    console = Console(stderr=True, soft_wrap=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    try:
+        result = verify_audit(url, clock=SystemClock())
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(
+            f"cannot read the audit log: {type(error).__name__}: {error}", style="red", markup=False
+        )
+        return EXIT_FAILED
+    if result.ok:
+        sys.stdout.write(f"audit log intact: {result.events} events, every hash and link checked\n")
+        return EXIT_OK
+    sys.stdout.write(
+        f"audit log BROKEN at event {result.broken_at}: {result.problem} "
+        f"({result.events} events before it are intact)\n"
+    )
+    if result.event is not None:
+        e = result.event
+        sys.stdout.write(
+            f"first broken event: #{e.seq} at {e.at.isoformat()} actor {e.actor} action {e.action} "
+            f"subject {e.subject}\n"
+        )
+    return EXIT_FAILED
 
 
 def _parse(files: Sequence[str], *, as_json: bool) -> int:

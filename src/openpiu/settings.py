@@ -61,6 +61,18 @@ ENVIRONMENT_VARIABLES: Final[Mapping[str, str]] = {
     "(default: every flight is in scope)",
     "OPENPIU_SPLIT_TIMEOUT": "seconds to wait for the missing parts of a split push before the series "
     "is quarantined (default 300)",
+    "OPENPIU_SESSION_IDLE_TIMEOUT": "seconds without a request after which a web session ends "
+    "(default 1800: 30 minutes)",
+    "OPENPIU_SESSION_MAX_AGE": "seconds after sign-in when a web session ends whatever the activity "
+    "(default 43200: 12 hours)",
+    "OPENPIU_LOGIN_MAX_FAILURES": "failed sign-ins for one user name within OPENPIU_LOGIN_WINDOW after "
+    "which it is refused for OPENPIU_LOGIN_WINDOW (default 5)",
+    "OPENPIU_LOGIN_MAX_FAILURES_PER_ADDRESS": "the same for one client address, whatever the names tried "
+    "(default 20: several people may sign in through one proxy)",
+    "OPENPIU_LOGIN_WINDOW": "seconds over which failed sign-ins are counted, and how long a locked name "
+    "or address is refused (default 900: 15 minutes)",
+    "OPENPIU_ALLOW_PLAIN_HTTP": "true to send the session cookie over plain HTTP (a demo on localhost); "
+    "default false: the cookie is Secure, the web application needs HTTPS",
 }
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
@@ -88,6 +100,12 @@ class Settings:
     max_push_bytes: int = 20_000_000
     scope_file: Path | None = None  # None: every flight is in scope
     split_timeout_seconds: int = 300
+    session_idle_seconds: int = 1800
+    session_max_age_seconds: int = 43_200
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_seconds: int = 900
+    allow_plain_http: bool = False
 
     @property
     def watch_folder(self) -> Path:
@@ -150,6 +168,16 @@ class Settings:
                 raise SettingsError(f"{name} must be a whole number above 0, got {value!r}")
             return number
 
+        def boolean(name: str) -> bool:
+            value = get(name)
+            if value is None:
+                return False
+            if value.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if value.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise SettingsError(f"{name} must be true or false, got {value!r}")
+
         amqp_url = get("OPENPIU_AMQP_URL")
         if amqp_url is not None and not amqp_url.startswith(("amqp://", "amqps://")):
             raise SettingsError(
@@ -170,6 +198,12 @@ class Settings:
             max_push_bytes=positive("OPENPIU_MAX_PUSH_BYTES", 20_000_000),
             scope_file=path("OPENPIU_SCOPE_FILE"),
             split_timeout_seconds=positive("OPENPIU_SPLIT_TIMEOUT", 300),
+            session_idle_seconds=positive("OPENPIU_SESSION_IDLE_TIMEOUT", 1800),
+            session_max_age_seconds=positive("OPENPIU_SESSION_MAX_AGE", 43_200),
+            login_max_failures=positive("OPENPIU_LOGIN_MAX_FAILURES", 5),
+            login_max_failures_per_address=positive("OPENPIU_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+            login_window_seconds=positive("OPENPIU_LOGIN_WINDOW", 900),
+            allow_plain_http=boolean("OPENPIU_ALLOW_PLAIN_HTTP"),
         )
 
 

@@ -11,6 +11,8 @@ what a PIU runs in production. Both pass the same contract tests (``tests/store`
 
 from openpiu.store.protocols import (
     TRANSITIONS,
+    Accounts,
+    AlreadyExists,
     ApiCounts,
     ApiMatch,
     Audit,
@@ -31,6 +33,7 @@ from openpiu.store.protocols import (
     Inbox,
     InboxMessage,
     InvalidTransition,
+    LoginThrottle,
     MessageCounts,
     MessageState,
     NotFound,
@@ -48,7 +51,9 @@ from openpiu.store.protocols import (
     StoredFlight,
     StoredHit,
     StoredList,
+    StoredSession,
     StoredTraveller,
+    StoredUser,
     StoredWatchlist,
     StoreError,
     UnstorablePush,
@@ -58,6 +63,8 @@ from openpiu.store.sql import SqlStore, create_engine, open_store, upgrade
 
 __all__ = [
     "TRANSITIONS",
+    "Accounts",
+    "AlreadyExists",
     "ApiCounts",
     "ApiMatch",
     "Audit",
@@ -78,6 +85,7 @@ __all__ = [
     "Inbox",
     "InboxMessage",
     "InvalidTransition",
+    "LoginThrottle",
     "MessageCounts",
     "MessageState",
     "NotFound",
@@ -97,7 +105,9 @@ __all__ = [
     "StoredFlight",
     "StoredHit",
     "StoredList",
+    "StoredSession",
     "StoredTraveller",
+    "StoredUser",
     "StoredWatchlist",
     "UnstorablePush",
     "Watchlists",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -30,9 +30,12 @@ from openpiu.model import (
     Watchlist,
     WatchlistEntry,
 )
+from openpiu.model.access import Role
 
 __all__ = [
     "TRANSITIONS",
+    "Accounts",
+    "AlreadyExists",
     "ApiCounts",
     "ApiMatch",
     "Audit",
@@ -53,6 +56,7 @@ __all__ = [
     "Inbox",
     "InboxMessage",
     "InvalidTransition",
+    "LoginThrottle",
     "MessageCounts",
     "MessageState",
     "NotFound",
@@ -71,7 +75,9 @@ __all__ = [
     "StoredFlight",
     "StoredHit",
     "StoredList",
+    "StoredSession",
     "StoredTraveller",
+    "StoredUser",
     "StoredWatchlist",
     "UnstorablePush",
     "Watchlists",
@@ -84,6 +90,10 @@ class StoreError(Exception):
 
 class NotFound(StoreError):
     """The message, booking or event asked for does not exist."""
+
+
+class AlreadyExists(StoreError):
+    """A record with the same unique name exists already (e.g. a user name)."""
 
 
 class InvalidTransition(StoreError):
@@ -461,6 +471,43 @@ class AuditCheck:
     problem: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredUser:
+    """An account of a person who signs in to the web application (never a carrier)."""
+
+    id: int
+    username: str
+    role: Role
+    password_hash: str = field(repr=False)  # an argon2id hash, never the password
+    disabled: bool
+    created_at: datetime
+    password_changed_at: datetime
+    disabled_at: datetime | None = None
+    last_login_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A signed-in session, known by the SHA-256 of its token (the token itself is never stored)."""
+
+    token_hash: str
+    user_id: int
+    csrf_token: str = field(repr=False)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime  # the absolute end, whatever the activity
+
+
+@dataclass(frozen=True, slots=True)
+class LoginThrottle:
+    """Failed sign-ins counted for one key (a user name or a client address) in the current window."""
+
+    key: str
+    failures: int
+    window_started_at: datetime
+    locked_until: datetime | None = None
+
+
 class Inbox(Protocol):
     """Every received message, durable before it is acknowledged, and where it is in the pipeline."""
 
@@ -715,8 +762,90 @@ class Audit(Protocol):
         ...
 
 
+class Accounts(Protocol):
+    """Users of the web application, their sessions, and failed sign-ins counted for throttling."""
+
+    def add_user(self, username: str, role: Role, password_hash: str) -> StoredUser:
+        """Keep a new user; a name taken already raises :class:`AlreadyExists`."""
+        ...
+
+    def user(self, user_id: int) -> StoredUser | None: ...
+
+    def user_named(self, username: str) -> StoredUser | None:
+        """The user with exactly this (already normalised) name."""
+        ...
+
+    def users(self) -> list[StoredUser]:
+        """Every user, by name."""
+        ...
+
+    def set_role(self, user_id: int, role: Role) -> StoredUser:
+        """Give the user another role (NotFound when there is no such user)."""
+        ...
+
+    def disable_user(self, user_id: int) -> StoredUser:
+        """Refuse the user from now on: marked disabled and every session of theirs deleted, together."""
+        ...
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        """Replace the user's password hash (a new password, or the same one hashed with new parameters)."""
+        ...
+
+    def mark_login(self, user_id: int) -> None:
+        """Note a successful sign-in (its time)."""
+        ...
+
+    def record_login_failure(
+        self, key: str, *, limit: int, window: timedelta, lockout: timedelta
+    ) -> LoginThrottle:
+        """Count one failed sign-in for ``key``; the ``limit``-th failure within ``window`` locks the key
+        for ``lockout`` (and starts counting afresh). A failure after the window starts a new window."""
+        ...
+
+    def login_throttle(self, key: str) -> LoginThrottle | None:
+        """The failures counted for ``key``, if any."""
+        ...
+
+    def clear_login_failures(self, key: str) -> None:
+        """Forget the failures of ``key`` (after a successful sign-in)."""
+        ...
+
+    def create_session(
+        self, token_hash: str, user_id: int, *, csrf_token: str, expires_at: datetime
+    ) -> StoredSession: ...
+
+    def session(self, token_hash: str) -> StoredSession | None: ...
+
+    def touch_session(self, token_hash: str) -> None:
+        """Note activity on the session now (its idle time starts again)."""
+        ...
+
+    def delete_session(self, token_hash: str) -> bool:
+        """Delete the session; whether there was one."""
+        ...
+
+    def delete_user_sessions(self, user_id: int) -> int:
+        """Delete every session of the user; how many there were."""
+        ...
+
+    def purge_sessions(self, *, idle_since: datetime) -> int:
+        """Delete sessions past their absolute end or not used since ``idle_since``, and failure counts
+        whose window and lockout are over; returns how many sessions were deleted."""
+        ...
+
+
 class Store(
-    Inbox, PushSeries, Bookings, PassengerLists, Watchlists, Criteria, Hits, Decisions, Audit, Protocol
+    Inbox,
+    PushSeries,
+    Bookings,
+    PassengerLists,
+    Watchlists,
+    Criteria,
+    Hits,
+    Decisions,
+    Audit,
+    Accounts,
+    Protocol,
 ):
     """All of the storage contract, as one object."""
 

@@ -43,6 +43,7 @@ __all__ = [
     "flight_pushes",
     "flights",
     "hits",
+    "login_throttles",
     "message_bodies",
     "message_states",
     "messages",
@@ -52,6 +53,8 @@ __all__ = [
     "push_series",
     "traveller_identities",
     "travellers",
+    "user_sessions",
+    "users",
     "watchlist_entries",
     "watchlists",
 ]
@@ -509,4 +512,42 @@ audit_events = sa.Table(
     sa.Column("details", Document, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False, unique=True),  # a fork is a constraint violation
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
+)
+
+# --- accounts ------------------------------------------------------------------------------------
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("username", sa.Text, nullable=False, unique=True),  # normalised (lower case) by the service
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),  # argon2id, never the password
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("password_changed_at", UtcDateTime, nullable=False),
+    sa.Column("disabled_at", UtcDateTime),
+    sa.Column("last_login_at", UtcDateTime),
+)
+
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    # SHA-256 of the cookie's token: a copy of the table does not let anyone sign in.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+login_throttles = sa.Table(
+    "login_throttles",
+    metadata,
+    # "user:<name>" or "address:<client address>": names that do not exist are counted alike.
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_started_at", UtcDateTime, nullable=False),
+    sa.Column("locked_until", UtcDateTime),
 )

@@ -91,6 +91,7 @@ from openpiu.store.protocols import (
     StoreError,
     UnstorablePush,
 )
+from openpiu.store.sql_accounts import SqlAccounts
 from openpiu.store.sql_review import ReviewMixin, criterion_spec, stored_hit
 from openpiu.store.sql_views import ViewsMixin, stored_flight
 
@@ -190,7 +191,7 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-class SqlStore(ReviewMixin, ViewsMixin):
+class SqlStore(ReviewMixin, ViewsMixin, SqlAccounts):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:

@@ -1,8 +1,11 @@
-"""The FastAPI application: carriers push messages to ``POST /api/v1/push``; ``GET /health`` for monitoring.
+"""The FastAPI application: carriers push messages to ``POST /api/v1/push``; ``GET /health`` for monitoring;
+the analyst web application's pages (:mod:`openpiu.web.pages`) behind sign-in (:mod:`openpiu.web.security`).
 
 ``create_app`` is the factory ``openpiu serve`` hands to uvicorn (``openpiu.web.app:create_app``,
 ``factory=True``); the settings come from the environment when none are given. The application holds one
-:class:`~openpiu.services.push.PushReceiver` (one store) from startup to shutdown.
+:class:`~openpiu.services.push.PushReceiver` (one store) and one
+:class:`~openpiu.services.accounts.AccountService` from startup to shutdown. Every route has an access rule
+(:func:`~openpiu.web.security.check_route_rules` refuses to build the application otherwise).
 
 The push route, in order: HTTP Basic credentials (401 before the body is read), the size limit (413, from
 ``Content-Length`` and again while the body streams in, so a chunked body cannot grow past it), an empty
@@ -21,10 +24,13 @@ from typing import Annotated, Any, Final, cast
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from openpiu.clock import Clock, SystemClock
+from openpiu.model.access import Action, Actor
+from openpiu.services.accounts import AccountService, HashParameters
 from openpiu.services.carriers import CarrierError
 from openpiu.services.push import (
     EmptyPush,
@@ -36,6 +42,9 @@ from openpiu.services.push import (
     PushUnavailable,
 )
 from openpiu.settings import Settings
+from openpiu.web import pages
+from openpiu.web.security import AccessError, SecurityHeaders, check_route_rules, require
+from openpiu.web.templating import STATIC_DIR, access_error
 
 __all__ = ["PUSH_PATH", "create_app"]
 
@@ -110,30 +119,55 @@ class HealthOut(BaseModel):
 # --- wiring ----------------------------------------------------------------------------------------
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    """The application; ``settings`` from the ``OPENPIU_*`` environment when ``None``."""
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, *, hashing: HashParameters | None = None
+) -> FastAPI:
+    """The application; ``settings`` from the ``OPENPIU_*`` environment when ``None``.
+
+    ``hashing``: the argon2id cost of new password hashes (tests make it cheap; the default is RFC 9106's).
+    """
     settings = settings if settings is not None else Settings.from_env()
     clock = clock if clock is not None else SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_route_rules(app)  # routes added after create_app are held to the same rule
         receiver = await run_in_threadpool(PushReceiver, settings, clock)
+        try:
+            app.state.accounts = await run_in_threadpool(
+                AccountService.open, settings, clock, hashing=hashing
+            )
+        except BaseException:
+            receiver.close()
+            raise
         app.state.receiver = receiver
         _log.info("push endpoint ready (largest body %d bytes)", receiver.max_bytes)
         try:
             yield
         finally:
+            app.state.accounts.close()
             receiver.close()
 
     app = FastAPI(
         title="openpiu",
-        summary="An open Passenger Information Unit: the carriers' push endpoint.",
+        summary="An open Passenger Information Unit: the carriers' push endpoint and the analysts' pages.",
         version="0.1.0",
         lifespan=lifespan,
+        # The OpenAPI document is served to signed-in operators only (below); Swagger UI and ReDoc are
+        # off: they load scripts from a CDN, which the Content-Security-Policy forbids.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
+    app.state.settings = settings
+    app.add_middleware(SecurityHeaders, hsts=not settings.allow_plain_http)
     app.add_exception_handler(PushError, _service_error)
     app.add_exception_handler(CarrierError, _service_error)
+    app.add_exception_handler(AccessError, access_error)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(_router)
+    app.include_router(pages.router)
+    check_route_rules(app)
     return app
 
 
@@ -227,6 +261,14 @@ async def push(
         raise EmptyPush("the body is empty: send the message bytes as the request body")
     receipt = await run_in_threadpool(receiver.receive, b"".join(chunks), carrier=carrier)
     return JSONResponse(receipt.to_dict(), status_code=202 if receipt.accepted else 422)
+
+
+@_router.get("/openapi.json", include_in_schema=False)
+def openapi(
+    request: Request, _actor: Annotated[Actor, Depends(require(Action.OPERATIONS_READ))]
+) -> JSONResponse:
+    """The OpenAPI document of the API, for operators and integrators."""
+    return JSONResponse(request.app.openapi())
 
 
 @_router.get(
