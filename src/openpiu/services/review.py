@@ -31,7 +31,7 @@ from openpiu.store import (
     StoredWatchlist,
 )
 
-__all__ = ["HitDetail", "NoSuchHit", "QueuePage", "Review"]
+__all__ = ["HitDetail", "HitQuery", "HitState", "NoSuchHit", "QueueItem", "QueuePage", "Review"]
 
 #: What a queue page shows at most (a queue is worked from its head; the total says how many wait).
 MAX_PAGE = 500

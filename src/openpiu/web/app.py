@@ -41,8 +41,9 @@ from openpiu.services.push import (
     PushTooLarge,
     PushUnavailable,
 )
+from openpiu.services.workplace import Workplace
 from openpiu.settings import Settings
-from openpiu.web import pages
+from openpiu.web import pages, review
 from openpiu.web.security import AccessError, SecurityHeaders, check_route_rules, require
 from openpiu.web.templating import STATIC_DIR, access_error
 
@@ -141,10 +142,14 @@ def create_app(
             receiver.close()
             raise
         app.state.receiver = receiver
+        # the analysts' screens read through their own store (the push endpoint keeps its own)
+        workplace = await run_in_threadpool(Workplace.open, settings, clock)
+        app.state.workplace = workplace
         _log.info("push endpoint ready (largest body %d bytes)", receiver.max_bytes)
         try:
             yield
         finally:
+            workplace.close()
             app.state.accounts.close()
             receiver.close()
 
@@ -167,6 +172,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(_router)
     app.include_router(pages.router)
+    app.include_router(review.pages)
+    app.include_router(review.api)
     check_route_rules(app)
     return app
 

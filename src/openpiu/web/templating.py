@@ -48,6 +48,11 @@ class NavItem:
 #: The sections, in the order shown. Add a line here when you add a page.
 NAV: Final[tuple[NavItem, ...]] = (
     NavItem("Home", "/", None, "who you are and what you may do"),
+    NavItem("Dashboard", "/dashboard", Action.DASHBOARD_VIEW, "today's flights, pushes and hits waiting"),
+    NavItem("Hits", "/hits", Action.HITS_READ, "the queue of automated matches to decide"),
+    NavItem(
+        "Search", "/search", Action.TRAVEL_SEARCH, "travellers by name, bookings, flights (with a purpose)"
+    ),
     NavItem("Users", "/users", Action.USERS_MANAGE, "the accounts, their roles, who is disabled or locked"),
 )
 

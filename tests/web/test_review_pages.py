@@ -1,0 +1,204 @@
+"""The analyst's screens through the application: the board, the queue, a hit and its decision (page and
+JSON API, CSRF enforced), a flight, a booking, a traveller and search; every read audited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from test_security import AT, CHEAP, PASSWORD, Site, _settings, form_token, login, page_csrf
+
+from openpiu.clock import FixedClock
+from openpiu.formats.pnrgov_writer import write_pnrgov
+from openpiu.model import PnrPush, Watchlist, WatchlistEntry
+from openpiu.model.access import Role
+from openpiu.pipeline import Ingestor
+from openpiu.pipeline.screening import ScreeningStage
+from openpiu.store import open_store, upgrade
+from openpiu.synth.corpus import demo_push
+from openpiu.web.app import create_app
+
+LIST = Watchlist("NAT-TERR", "National list", "1", "police", "Art 6(3)(a)", "terrorism", "PIU supervisor")
+PURPOSE = "request 2026/117 of the national police"
+
+
+class Data:
+    def __init__(self, site: Site, push: PnrPush) -> None:
+        self.site, self.push = site, push
+
+    def client(self, role: Role) -> TestClient:
+        client = self.site.client()
+        assert login(client, role.value).status_code == 303
+        return client
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Data]:
+    settings = _settings(tmp_path_factory.mktemp("review") / "data")
+    upgrade(settings.database_url)
+    clock = FixedClock(AT)
+    store = open_store(settings.database_url, clock=clock)
+    push = demo_push(seed=5, bookings=12)
+    named = [t for b in push.bookings if not b.cancelled for t in b.travellers if t.given_names][:2]
+    store.import_watchlist(
+        LIST,
+        [
+            WatchlistEntry(entry_id=f"E{n}", names=(f"{t.given_names} {t.surname}",))
+            for n, t in enumerate(named)
+        ],
+        actor="supervisor",
+    )
+    Ingestor(store, clock, screening=ScreeningStage(store, clock)).ingest(
+        write_pnrgov(push), sender="1A", channel="test"
+    )
+    store.close()
+    app = create_app(settings, clock, hashing=CHEAP)
+    with TestClient(app, base_url="https://testserver"):
+        site = Site(app, settings, clock)
+        for role in Role:
+            site.accounts.add_user(role.value, role, PASSWORD, actor="cli:test")
+        yield Data(site, push)
+
+
+def first_hit(client: TestClient) -> int:
+    found = re.search(r'href="/hits/(\d+)"', client.get("/hits?state=all").text)
+    assert found
+    return int(found.group(1))
+
+
+def test_the_board_shows_the_days_flights(data: Data) -> None:
+    client = data.client(Role.ANALYST)
+    assert data.push.flight is not None
+    assert data.push.flight.departure is not None
+    day = data.push.flight.departure.local.date()
+    page = client.get(f"/dashboard?day={day.isoformat()}")
+    assert page.status_code == 200
+    assert f"{data.push.flight.carrier} {data.push.flight.number}" in page.text
+    assert "Hits waiting" in page.text
+    assert "local" in page.text  # schedule times labelled local and UTC
+    assert "UTC" in page.text
+
+
+def test_the_queue_lists_hits_and_is_audited(data: Data) -> None:
+    client = data.client(Role.ANALYST)
+    page = client.get("/hits")
+    assert page.status_code == 200
+    assert page.text.count('href="/hits/') >= 2
+    assert '<script src="/static/keyboard.js">' in page.text
+    assert any(e.action == "hits.queue.read" and e.actor == "analyst" for e in data.site.events())
+    assert client.get("/hits?state=nonsense").status_code == 422
+
+
+def test_a_hit_is_decided_with_a_reason(data: Data) -> None:
+    client = data.client(Role.ANALYST)
+    hit_id = first_hit(client)
+    page = client.get(f"/hits/{hit_id}")
+    assert page.status_code == 200
+    assert "Why it matched" in page.text
+    assert "The watchlist entry" in page.text
+    token = form_token(page.text)
+    refused = client.post(
+        f"/hits/{hit_id}/decisions", data={"outcome": "confirmed", "reason": " ", "csrf_token": token}
+    )
+    assert refused.status_code == 422
+    assert "reason" in refused.text
+    no_token = client.post(
+        f"/hits/{hit_id}/decisions", data={"outcome": "confirmed", "reason": "same person"}
+    )
+    assert no_token.status_code == 403
+    done = client.post(
+        f"/hits/{hit_id}/decisions",
+        data={"outcome": "dismissed", "reason": "other date of birth on the passport", "csrf_token": token},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/hits/{hit_id}"
+    after = client.get(f"/hits/{hit_id}").text
+    assert "other date of birth on the passport" in after
+    assert "Revise the decision" in after
+    assert [
+        e.actor for e in data.site.events() if e.action == "hit.decided" and e.subject == f"hit:{hit_id}"
+    ] == ["analyst"]
+
+
+def test_the_json_api_lists_and_decides(data: Data) -> None:
+    client = data.client(Role.SUPERVISOR)
+    queue = client.get("/api/v1/hits?state=all")
+    assert queue.status_code == 200
+    body = queue.json()
+    assert body["total"] == len(body["items"]) >= 2
+    hit_id = body["items"][-1]["hit"]["id"]
+    assert client.get(f"/api/v1/hits/{hit_id}").json()["explanation"]
+    assert client.get("/api/v1/hits/999999").status_code == 404
+    decision = {"outcome": "confirmed", "reason": "passport number equal"}
+    assert client.post(f"/api/v1/hits/{hit_id}/decisions", json=decision).status_code == 403  # no CSRF
+    made = client.post(
+        f"/api/v1/hits/{hit_id}/decisions", json=decision, headers={"X-CSRF-Token": page_csrf(client)}
+    )
+    assert made.status_code == 201
+    assert made.json()["decided_by"] == "supervisor"
+    empty = client.post(
+        f"/api/v1/hits/{hit_id}/decisions",
+        json={"outcome": "confirmed", "reason": ""},
+        headers={"X-CSRF-Token": page_csrf(client)},
+    )
+    assert empty.status_code == 422
+
+
+def test_flight_booking_and_traveller_pages(data: Data) -> None:
+    client = data.client(Role.ANALYST)
+    hit = client.get(f"/hits/{first_hit(client)}").text
+    flight = re.search(r'href="/flights/(\d+)"', hit)
+    booking = re.search(r'href="/bookings/(\d+)"', hit)
+    traveller = re.search(r'href="/travellers/(\d+)"', hit)
+    assert flight
+    assert booking
+    assert traveller
+    manifest = client.get(f"/flights/{flight.group(1)}")
+    assert manifest.status_code == 200
+    assert "Manifest" in manifest.text
+    assert "has-hit" in manifest.text
+    assert client.get(f"/bookings/{booking.group(1)}").status_code == 200
+    assert client.get(f"/travellers/{traveller.group(1)}").status_code == 200
+    assert client.get("/flights/999999").status_code == 404
+    actions = {e.action for e in data.site.events()}
+    assert {"flight.read", "booking.read", "traveller.read"} <= actions
+
+
+def test_search_needs_a_purpose(data: Data) -> None:
+    client = data.client(Role.ANALYST)
+    person = next(t for b in data.push.bookings if not b.cancelled for t in b.travellers if t.given_names)
+    assert data.push.flight is not None
+    assert data.push.flight.departure is not None
+    day = data.push.flight.departure.local.date().isoformat()
+    query = {"kind": "name", "surname": person.surname, "from_date": day, "to_date": day}
+    refused = client.get("/search", params={**query, "purpose": "look"})
+    assert refused.status_code == 422
+    found = client.get("/search", params={**query, "purpose": PURPOSE})
+    assert found.status_code == 200
+    assert person.surname in found.text
+    assert any(e.action == "search.name" and e.reason == PURPOSE for e in data.site.events())
+    assert client.get("/search").status_code == 200  # the empty form
+
+
+def test_roles_without_the_action_are_refused(data: Data) -> None:
+    authority = data.client(Role.AUTHORITY)
+    assert authority.get("/hits").status_code == 403
+    assert authority.get("/search").status_code == 403
+    operator = data.client(Role.OPERATOR)
+    assert operator.get("/dashboard").status_code == 200
+    assert operator.get("/flights/1").status_code == 403
+    dpo = data.client(Role.DPO)
+    hit_id = first_hit(dpo)
+    page = dpo.get(f"/hits/{hit_id}")
+    assert page.status_code == 200
+    assert "Record the decision" not in page.text  # the DPO reads, never decides
+    assert (
+        dpo.post(f"/hits/{hit_id}/decisions", data={"csrf_token": form_token(page.text)}).status_code == 403
+    )
+
+
+def test_times_are_labelled(data: Data) -> None:
+    client = data.client(Role.ANALYST)
+    assert "UTC" in client.get(f"/hits/{first_hit(client)}").text
