@@ -25,7 +25,7 @@ $(CURDIR)/.tools/bin/uv:
 sync: .venv/.synced
 
 demo: sync
-	$(RUN) openpiu demo
+	$(RUN) openpiu demo --serve
 
 lint: sync
 	$(RUN) ruff check $(CODE)

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from openpiu.cli import main
+from openpiu.cli import demo_account, main
 from openpiu.clock import SystemClock
+from openpiu.services.accounts import AccountService
+from openpiu.services.database import upgrade_database
 from openpiu.services.ingest import status
+from openpiu.settings import Settings
 
 REQUIRED_KEYS = {"file", "type", "version", "function", "part", "final_part", "flight", "warnings"}
 
@@ -140,3 +143,18 @@ def test_database_urls_are_shown_without_passwords() -> None:
         == "postgresql+psycopg://piu:***@db:5432/piu"
     )
     assert redact_url("sqlite:///data/openpiu.db") == "sqlite:///data/openpiu.db"
+
+
+def test_the_demo_login_is_new_and_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENPIU_DATA_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade_database(url)
+    settings = Settings.from_env()
+    username, password = demo_account(settings, url)
+    assert len(password) >= 12
+    accounts = AccountService.open(settings, SystemClock(), url=url)
+    try:
+        signed = accounts.login(username, password)
+        assert signed.actor.role.value == "supervisor"
+    finally:
+        accounts.close()

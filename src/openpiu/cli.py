@@ -103,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
         "--bookings", type=int, default=200, help="bookings in the generated push (default 200)"
     )
     demo.add_argument("--seed", type=int, default=1, help="seed of the generated traffic (default 1)")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="then serve the analysts' pages on the demo day at http://127.0.0.1:PORT with a one-time login",
+    )
+    demo.add_argument("--port", type=int, default=8000, help="port of --serve (default 8000)")
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_commands.required = True
@@ -416,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "parse":
         return _parse(args.files, as_json=args.json)
     if args.command == "demo":
-        return _demo(args.shared, bookings=args.bookings, seed=args.seed)
+        return _demo(args.shared, bookings=args.bookings, seed=args.seed, serve=args.serve, port=args.port)
     if args.command == "generate":
         return _generate(args)
     if args.command == "db":
@@ -1168,7 +1174,9 @@ def _shared_folder(option: str | None) -> Path:
     return Path(os.environ.get("OPENPIU_SHARED_DIR") or "../shared")
 
 
-def _demo(shared_option: str | None, *, bookings: int, seed: int) -> int:
+def _demo(
+    shared_option: str | None, *, bookings: int, seed: int, serve: bool = False, port: int = 8000
+) -> int:
     # A pipe or a CI log is not a terminal: give the table room rather than 80 columns.
     console = Console(width=None if sys.stdout.isatty() else 160)
     try:
@@ -1194,7 +1202,9 @@ def _demo(shared_option: str | None, *, bookings: int, seed: int) -> int:
     # A small generated day: every delivered message read back and checked against the truth.
     world_dir = demo_dir / "world"
     shutil.rmtree(world_dir, ignore_errors=True)
-    truth = generate_world(world_params(seed=seed, scale=0.005), world_dir)
+    # today's flights, so that the board shows them with the time left before they land
+    today = SystemClock().now().date().isoformat()
+    truth = generate_world(world_params(seed=seed, scale=0.005, start=today), world_dir)
     files = sorted((world_dir / "messages").iterdir())
     world = [
         summarise(result.path, outcome)
@@ -1227,7 +1237,30 @@ def _demo(shared_option: str | None, *, bookings: int, seed: int) -> int:
         "[bold]uv run openpiu generate --scale 0.05 --out DIR[/bold], look at the demo database with "
         f"[bold]uv run openpiu status --db sqlite:///{(demo_dir / 'openpiu.db').as_posix()}[/bold]."
     )
-    return EXIT_OK if agree and stored_ok and not any(s.error for s in summaries) else EXIT_FAILED
+    ok = agree and stored_ok and not any(s.error for s in summaries)
+    if not serve or not ok:
+        return EXIT_OK if ok else EXIT_FAILED
+    url = f"sqlite:///{(demo_dir / 'openpiu.db').as_posix()}"
+    username, password = demo_account(settings, url)
+    console.print(
+        f"\n[bold]The analysts' pages[/bold]: http://127.0.0.1:{port}/ (the day's board: "
+        f"http://127.0.0.1:{port}/dashboard?day={today}, the hits: http://127.0.0.1:{port}/hits).\n"
+        f"Sign in as [bold]{username}[/bold] with the one-time password [bold]{password}[/bold] "
+        "(a new one at every `make demo`). Stop with Ctrl-C."
+    )
+    os.environ["OPENPIU_ALLOW_PLAIN_HTTP"] = "true"  # plain HTTP on localhost only
+    return _serve("127.0.0.1", port, url)
+
+
+def demo_account(settings: Settings, url: str) -> tuple[str, str]:
+    """A supervisor `demo` with a new random password, in the demo database (made anew at every run)."""
+    password = secrets.token_urlsafe(12)
+    accounts = AccountService.open(settings, SystemClock(), url=url)
+    try:
+        accounts.add_user("demo", "supervisor", password, actor="cli:demo")
+    finally:
+        accounts.close()
+    return "demo", password
 
 
 def _demo_ingest(console: Console, settings: Settings, world_dir: Path, demo_dir: Path) -> bool:
