@@ -49,6 +49,8 @@ from openpiu.store.protocols import (
     StoredTraveller,
     StoredWatchlist,
     StoreError,
+    TransmissionQuery,
+    Transmissions,
     UnstorablePush,
     Watchlists,
 )
@@ -95,6 +97,8 @@ __all__ = [
     "StoredList",
     "StoredTraveller",
     "StoredWatchlist",
+    "TransmissionQuery",
+    "Transmissions",
     "UnstorablePush",
     "Watchlists",
     "create_engine",

@@ -92,6 +92,7 @@ from openpiu.store.protocols import (
     UnstorablePush,
 )
 from openpiu.store.sql_review import ReviewMixin, criterion_spec, stored_hit
+from openpiu.store.sql_transmissions import TransmissionsMixin
 
 __all__ = ["SqlStore", "create_engine", "open_store", "upgrade"]
 
@@ -189,7 +190,7 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-class SqlStore(ReviewMixin):
+class SqlStore(ReviewMixin, TransmissionsMixin):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
