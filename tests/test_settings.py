@@ -68,6 +68,20 @@ def test_defaults() -> None:
         ({"OPENPIU_LOG_LEVEL": ""}, "log_level", "INFO"),
         ({"OPENPIU_DATABASE_URL": "  "}, "database_url", "sqlite:///data/openpiu.db"),
         ({"OPENPIU_CARD_HASH_KEY": ""}, "card_hash_key", None),
+        (
+            {"OPENPIU_AUTHORITIES_FILE": "/etc/openpiu/authorities.yaml"},
+            "authorities_file",
+            Path("/etc/openpiu/authorities.yaml"),
+        ),
+        ({}, "authorities_file", None),
+        ({}, "smtp_host", "localhost"),
+        ({"OPENPIU_SMTP_HOST": "relay.piu.internal"}, "smtp_host", "relay.piu.internal"),
+        ({}, "smtp_port", 25),
+        ({"OPENPIU_SMTP_PORT": "587"}, "smtp_port", 587),
+        ({"OPENPIU_SMTP_FROM": "piu@piu.example"}, "smtp_from", "piu@piu.example"),
+        ({}, "smtp_starttls", False),
+        ({"OPENPIU_SMTP_STARTTLS": "yes"}, "smtp_starttls", True),
+        ({"OPENPIU_SMTP_STARTTLS": "No"}, "smtp_starttls", False),
     ],
 )
 def test_variables(environ: dict[str, str], field: str, expected: object) -> None:
@@ -82,6 +96,10 @@ def test_variables(environ: dict[str, str], field: str, expected: object) -> Non
         ({"OPENPIU_CARD_HASH_KEY": "not hex at all"}, "OPENPIU_CARD_HASH_KEY"),
         ({"OPENPIU_CARD_HASH_KEY": "abc"}, "OPENPIU_CARD_HASH_KEY"),  # odd number of digits
         ({"OPENPIU_CARD_HASH_KEY": "00ff" * 4}, "OPENPIU_CARD_HASH_KEY"),  # 8 bytes: too short
+        ({"OPENPIU_SMTP_PORT": "70000"}, "OPENPIU_SMTP_PORT"),
+        ({"OPENPIU_SMTP_PORT": "smtp"}, "OPENPIU_SMTP_PORT"),
+        ({"OPENPIU_SMTP_FROM": "the piu"}, "OPENPIU_SMTP_FROM"),
+        ({"OPENPIU_SMTP_STARTTLS": "maybe"}, "OPENPIU_SMTP_STARTTLS"),
     ],
 )
 def test_invalid_values_name_the_variable(environ: dict[str, str], variable: str) -> None:

@@ -57,6 +57,7 @@ from openpiu.services.screening import (
     result_json,
     screen_travellers,
 )
+from openpiu.services.transmission import STATES, authorities_summary, list_transmissions
 from openpiu.services.watchlists import demo_hits, import_watchlist_file, list_watchlists
 from openpiu.services.worker import WorkerRound, run_worker
 from openpiu.settings import Settings, SettingsError, load_card_hash_key
@@ -409,6 +410,32 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
         )
+    transmission = commands.add_parser(
+        "transmission",
+        help="transmissions of confirmed hits to competent authorities: list them, check the allow-list",
+        description=(
+            "`list` shows transmissions newest first: ids, hit, authority, action, state, attempts and "
+            "times, never their content (no personal data; analysts and supervisors work them in the web "
+            "pages). `authorities` checks the allow-list file (OPENPIU_AUTHORITIES_FILE, or --file) and "
+            "lists it; a bad file's error names the line. See docs/transmission.md."
+        ),
+    )
+    transmission_commands = transmission.add_subparsers(dest="transmission_command", metavar="ACTION")
+    transmission_commands.required = True
+    t_list = transmission_commands.add_parser(
+        "list", help="transmissions, newest first, without their content"
+    )
+    t_list.add_argument("--state", choices=STATES, help="only transmissions in this state")
+    t_list.add_argument("--json", action="store_true", help="one JSON object per transmission and line")
+    t_list.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+    t_authorities = transmission_commands.add_parser(
+        "authorities", help="check the allow-list of competent authorities and list it"
+    )
+    t_authorities.add_argument(
+        "--file", metavar="FILE", help="the allow-list (default: OPENPIU_AUTHORITIES_FILE)"
+    )
 
     return parser
 
@@ -451,6 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _user(args)
     if args.command == "audit":
         return _audit(args)
+    if args.command == "transmission":
+        return _transmission(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -630,6 +659,48 @@ def _audit(args: argparse.Namespace) -> int:
             f"subject {e.subject}\n"
         )
     return EXIT_FAILED
+
+
+def _transmission(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    if args.transmission_command == "authorities":
+        path = args.file or settings.authorities_file
+        if path is None:
+            console.print("no allow-list: set OPENPIU_AUTHORITIES_FILE or give --file", style="red")
+            return EXIT_USAGE
+        try:
+            listed = authorities_summary(path)
+        except ValueError as error:  # the message names the file and the line
+            console.print(str(error), style="red", markup=False)
+            return EXIT_FAILED
+        for a in listed:
+            sys.stdout.write(f"{a['id']}\t{a['channel']}\t{','.join(a['actions'])}\t{a['name']}\n")
+        console.print(f"{len(listed)} authorities")
+        return EXIT_OK
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    try:
+        found = list_transmissions(url, clock=SystemClock(), state=args.state)
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot read the database: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    if args.json:
+        sys.stdout.write("".join(json.dumps(t, sort_keys=True) + "\n" for t in found))
+        return EXIT_OK
+    for t in found:
+        sys.stdout.write(
+            f"{t['id']}\t{t['state']}\thit {t['hit']}\t{t['authority']}\t{t['action']}\t"
+            f"requested {t['requested_at']}\tdecided {t['decided_at'] or '-'}\tsent {t['sent_at'] or '-'}\t"
+            f"{t['attempts']} attempts\n"
+        )
+    console.print(f"{len(found)} transmissions")
+    return EXIT_OK
 
 
 def _parse(files: Sequence[str], *, as_json: bool) -> int:

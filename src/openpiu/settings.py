@@ -73,9 +73,21 @@ ENVIRONMENT_VARIABLES: Final[Mapping[str, str]] = {
     "or address is refused (default 900: 15 minutes)",
     "OPENPIU_ALLOW_PLAIN_HTTP": "true to send the session cookie over plain HTTP (a demo on localhost); "
     "default false: the cookie is Secure, the web application needs HTTPS",
+    "OPENPIU_AUTHORITIES_FILE": "the allow-list of competent authorities results may be transmitted to: "
+    "YAML file of each authority's id, name, channel and accepted actions (default: none, nothing can be "
+    "transmitted; see docs/transmission.md)",
+    "OPENPIU_SMTP_HOST": "SMTP relay that delivers e-mail transmissions (default localhost)",
+    "OPENPIU_SMTP_PORT": "port of the SMTP relay (default 25)",
+    "OPENPIU_SMTP_FROM": "sender address of e-mail transmissions (required when an authority receives "
+    "by e-mail)",
+    "OPENPIU_SMTP_STARTTLS": "yes to require STARTTLS with a verified certificate before sending mail "
+    "(default no: a relay on the PIU's own network)",
 }
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+_MAIL_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+")
+_YES = frozenset({"yes", "true", "1", "on"})
+_NO = frozenset({"no", "false", "0", "off"})
 
 
 class SettingsError(ValueError):
@@ -106,6 +118,11 @@ class Settings:
     login_max_failures_per_address: int = 20
     login_window_seconds: int = 900
     allow_plain_http: bool = False
+    authorities_file: Path | None = None  # None: no authority, nothing may be transmitted
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_from: str | None = None
+    smtp_starttls: bool = False
 
     @property
     def watch_folder(self) -> Path:
@@ -184,6 +201,16 @@ class Settings:
                 f"OPENPIU_AMQP_URL must start with amqp:// or amqps://, got {_redact_url(amqp_url)!r}"
             )
 
+        smtp_port = positive("OPENPIU_SMTP_PORT", 25)
+        if smtp_port > 65535:
+            raise SettingsError(f"OPENPIU_SMTP_PORT must be a port number (1-65535), got {smtp_port}")
+        smtp_from = get("OPENPIU_SMTP_FROM")
+        if smtp_from is not None and not _MAIL_ADDRESS.fullmatch(smtp_from):
+            raise SettingsError(f"OPENPIU_SMTP_FROM must be an e-mail address, got {smtp_from!r}")
+        starttls = (get("OPENPIU_SMTP_STARTTLS") or "no").lower()
+        if starttls not in _YES | _NO:
+            raise SettingsError(f"OPENPIU_SMTP_STARTTLS must be yes or no, got {starttls!r}")
+
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -204,6 +231,11 @@ class Settings:
             login_max_failures_per_address=positive("OPENPIU_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
             login_window_seconds=positive("OPENPIU_LOGIN_WINDOW", 900),
             allow_plain_http=boolean("OPENPIU_ALLOW_PLAIN_HTTP"),
+            authorities_file=path("OPENPIU_AUTHORITIES_FILE"),
+            smtp_host=get("OPENPIU_SMTP_HOST") or "localhost",
+            smtp_port=smtp_port,
+            smtp_from=smtp_from,
+            smtp_starttls=starttls in _YES,
         )
 
 

@@ -22,6 +22,14 @@ from openpiu.model.screening import (
     Watchlist,
     WatchlistEntry,
 )
+from openpiu.model.transmission import (
+    Transmission,
+    TransmissionContent,
+    TransmissionEvent,
+    TransmissionState,
+    TransmittedDocument,
+    TransmittedFlight,
+)
 from openpiu.model.travel import (
     Address,
     ApiPerson,
@@ -95,6 +103,12 @@ __all__ = [
     "ServiceItem",
     "Tax",
     "Ticket",
+    "Transmission",
+    "TransmissionContent",
+    "TransmissionEvent",
+    "TransmissionState",
+    "TransmittedDocument",
+    "TransmittedFlight",
     "TravelDocument",
     "Traveller",
     "TravellerType",

@@ -56,6 +56,8 @@ from openpiu.store.protocols import (
     StoredUser,
     StoredWatchlist,
     StoreError,
+    TransmissionQuery,
+    Transmissions,
     UnstorablePush,
     Watchlists,
 )
@@ -109,6 +111,8 @@ __all__ = [
     "StoredTraveller",
     "StoredUser",
     "StoredWatchlist",
+    "TransmissionQuery",
+    "Transmissions",
     "UnstorablePush",
     "Watchlists",
     "create_engine",

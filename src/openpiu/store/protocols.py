@@ -26,6 +26,10 @@ from openpiu.model import (
     HitKind,
     PassengerList,
     PnrPush,
+    Transmission,
+    TransmissionContent,
+    TransmissionEvent,
+    TransmissionState,
     Traveller,
     Watchlist,
     WatchlistEntry,
@@ -79,6 +83,8 @@ __all__ = [
     "StoredTraveller",
     "StoredUser",
     "StoredWatchlist",
+    "TransmissionQuery",
+    "Transmissions",
     "UnstorablePush",
     "Watchlists",
 ]
@@ -447,6 +453,17 @@ class HitCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class TransmissionQuery:
+    """Which transmissions to list (newest first)."""
+
+    state: TransmissionState | None = None
+    hit_id: int | None = None
+    authority_id: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEvent:
     """Who did what to what, why and when; chained to the event before by ``prev_hash``."""
 
@@ -683,6 +700,60 @@ class Decisions(Protocol):
         ...
 
 
+class Transmissions(Protocol):
+    """Transmissions of confirmed hits to competent authorities: requested by one person, approved or
+    rejected by another, then marked sent or failed by each delivery attempt.
+
+    Every state change is written with its history row and its audit event in one transaction, and
+    checked there: a transmission is requested and approved only while its hit's latest decision is
+    confirmed, and only a person other than the requester approves it (four eyes). Moves out of order
+    raise InvalidTransition; a missing transmission or hit raises NotFound.
+    """
+
+    def request_transmission(
+        self,
+        *,
+        hit_id: int,
+        authority_id: str,
+        action: str,
+        purpose: str,
+        content: TransmissionContent,
+        requested_by: str,
+    ) -> Transmission:
+        """Keep a new transmission in state requested."""
+        ...
+
+    def approve_transmission(self, transmission_id: int, *, actor: str, reason: str) -> Transmission:
+        """Requested -> approved, by someone other than the requester (ValueError otherwise)."""
+        ...
+
+    def reject_transmission(self, transmission_id: int, *, actor: str, reason: str) -> Transmission:
+        """Requested (or failed: given up) -> rejected; it is never sent."""
+        ...
+
+    def retry_transmission(self, transmission_id: int, *, actor: str) -> Transmission:
+        """Failed -> approved again, to be sent once more: one of two concurrent retries wins."""
+        ...
+
+    def mark_sent(self, transmission_id: int, *, actor: str, reference: str) -> Transmission:
+        """Approved -> sent, with the delivery's reference; counts the attempt."""
+        ...
+
+    def mark_failed(self, transmission_id: int, *, actor: str, error: str) -> Transmission:
+        """Approved -> failed, with the error; counts the attempt."""
+        ...
+
+    def transmission(self, transmission_id: int) -> Transmission | None: ...
+
+    def transmissions(self, query: TransmissionQuery) -> list[Transmission]:
+        """Transmissions the query finds, newest first."""
+        ...
+
+    def transmission_history(self, transmission_id: int) -> list[TransmissionEvent]:
+        """Every state the transmission was in, oldest first."""
+        ...
+
+
 class Bookings(Protocol):
     """Flights and bookings as pushed: every version kept, the current state of each at hand."""
 
@@ -843,6 +914,7 @@ class Store(
     Criteria,
     Hits,
     Decisions,
+    Transmissions,
     Audit,
     Accounts,
     Protocol,

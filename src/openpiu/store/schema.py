@@ -51,6 +51,8 @@ __all__ = [
     "passenger_lists",
     "push_parts",
     "push_series",
+    "transmission_events",
+    "transmissions",
     "traveller_identities",
     "travellers",
     "user_sessions",
@@ -485,6 +487,46 @@ decisions = sa.Table(
     sa.Column("decided_by", sa.Text, nullable=False),
     sa.Column("decided_at", UtcDateTime, nullable=False),
     sa.Column("supersedes_id", Id, sa.ForeignKey("decisions.id")),
+)
+
+# --- transmissions to competent authorities --------------------------------------------------------
+
+transmissions = sa.Table(
+    "transmissions",
+    metadata,
+    _id(),
+    sa.Column("hit_id", Id, sa.ForeignKey("hits.id"), nullable=False, index=True),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),  # the hit's: masked and deleted with it
+    sa.Column("authority_id", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("content", Document, nullable=False),  # the TransmissionContent: all that leaves
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("requested_at", UtcDateTime, nullable=False),
+    sa.Column("decided_by", sa.Text),  # the second person: approved or rejected
+    sa.Column("decided_at", UtcDateTime),
+    sa.Column("decision_reason", sa.Text),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("delivery_ref", sa.Text),
+    sa.Column("error", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_attempt_at", UtcDateTime),
+    sa.Column("masked_at", UtcDateTime),
+)
+
+transmission_events = sa.Table(
+    "transmission_events",
+    metadata,
+    # Append-only: every state change of a transmission, with who, when and why.
+    _id(),
+    sa.Column("transmission_id", Id, sa.ForeignKey("transmissions.id"), nullable=False, index=True),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("reason", sa.Text),  # why; for sent the delivery reference, for failed the error
+    sa.Column("attempt", sa.Integer),
 )
 
 # --- messages not kept ---------------------------------------------------------------------------

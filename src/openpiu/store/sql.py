@@ -93,6 +93,7 @@ from openpiu.store.protocols import (
 )
 from openpiu.store.sql_accounts import SqlAccounts
 from openpiu.store.sql_review import ReviewMixin, criterion_spec, stored_hit
+from openpiu.store.sql_transmissions import TransmissionsMixin
 from openpiu.store.sql_views import ViewsMixin, stored_flight
 
 __all__ = ["SqlStore", "create_engine", "open_store", "upgrade"]
@@ -191,7 +192,7 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-class SqlStore(ReviewMixin, ViewsMixin, SqlAccounts):
+class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
