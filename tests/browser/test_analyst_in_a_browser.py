@@ -41,6 +41,14 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(
     os.environ.get("OPENPIU_TEST_ARTIFACTS") or Path(__file__).resolve().parents[2] / "build" / "screenshots"
 )
+AUTHORITIES = """
+authorities:
+  - id: bpol
+    name: Federal Police, border directorate
+    legal_basis: Art 6(2)(a) and 6(6) Directive (EU) 2016/681
+    channel: {type: file, folder: inbox}
+    actions: [border_check]
+"""
 LIST = Watchlist("NAT-TERR", "National list", "1", "police", "Art 6(3)(a)", "terrorism", "PIU supervisor")
 
 
@@ -49,6 +57,7 @@ class Server:
     url: str
     push: PnrPush
     settings: Settings
+    inbox: Path
 
 
 def free_port() -> int:
@@ -60,12 +69,15 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     require("chromium", CHROMIUM is not None, "install Debian's chromium (apt-get install chromium)")
-    data = tmp_path_factory.mktemp("browser") / "data"
+    folder = tmp_path_factory.mktemp("browser")
+    (folder / "inbox").mkdir()
+    (folder / "authorities.yml").write_text(AUTHORITIES)
     settings = Settings.from_env(
         {
-            "OPENPIU_DATA_DIR": str(data),
+            "OPENPIU_DATA_DIR": str(folder / "data"),
             "OPENPIU_CARD_HASH_KEY": "42" * 32,
             "OPENPIU_ALLOW_PLAIN_HTTP": "true",
+            "OPENPIU_AUTHORITIES_FILE": str(folder / "authorities.yml"),
         }
     )
     upgrade(settings.database_url)
@@ -101,7 +113,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pytest.fail("the server did not start")
         time.sleep(0.05)
     try:
-        yield Server(f"http://127.0.0.1:{port}", push, settings)
+        yield Server(f"http://127.0.0.1:{port}", push, settings, folder / "inbox")
     finally:
         uv.should_exit = True
         thread.join(timeout=10)
@@ -158,8 +170,26 @@ def test_an_analyst_works_a_hit_from_the_queue_to_a_decision(browser: Browser, s
     assert "confirmed" in decisions.first.inner_text()
     assert "by analyst" in decisions.first.inner_text()
     shot(page, "hit-decided")
+    page.select_option("#recipient", "bpol/border_check")
+    page.fill("#note", "border check on arrival, gate B12")
+    page.click("text=Ask for approval")
+    page.wait_for_url("**/transmissions/*")
+    assert "requested" in page.locator("h1").inner_text()
+    shot(page, "transmission-requested")
+    transmission = page.url.removeprefix(server.url)
+    assert not list(server.inbox.iterdir())  # nothing leaves before the second approval
     page.goto(server.url + "/hits")
     assert page.locator("table.queue tbody tr").count() == waiting - 1
+
+    supervisor = sign_in(browser, server, Role.SUPERVISOR, start=transmission)
+    supervisor.check("input[value=approve]")
+    supervisor.fill("#reason", "grounds and content checked")
+    supervisor.click("form.decide button[type=submit]")
+    supervisor.wait_for_load_state()
+    assert supervisor.locator("h1").inner_text().endswith(": sent")
+    shot(supervisor, "transmission-sent")
+    [delivered] = list(server.inbox.iterdir())
+    assert "border check on arrival" in delivered.read_text()
 
 
 def test_a_supervisor_sees_the_board_and_searches_with_a_purpose(browser: Browser, server: Server) -> None:

@@ -3,8 +3,10 @@ JSON API, CSRF enforced), a flight, a booking, a traveller and search; every rea
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,11 +24,21 @@ from openpiu.web.app import create_app
 
 LIST = Watchlist("NAT-TERR", "National list", "1", "police", "Art 6(3)(a)", "terrorism", "PIU supervisor")
 PURPOSE = "request 2026/117 of the national police"
+AUTHORITIES = """
+authorities:
+  - id: customs
+    name: Customs investigation service
+    legal_basis: Art 6(6) Directive (EU) 2016/681
+    channel:
+      type: file
+      folder: customs-inbox
+    actions: [information, discreet_check]
+"""
 
 
 class Data:
-    def __init__(self, site: Site, push: PnrPush) -> None:
-        self.site, self.push = site, push
+    def __init__(self, site: Site, push: PnrPush, inbox: Path) -> None:
+        self.site, self.push, self.inbox = site, push, inbox
 
     def client(self, role: Role) -> TestClient:
         client = self.site.client()
@@ -36,7 +48,11 @@ class Data:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Data]:
-    settings = _settings(tmp_path_factory.mktemp("review") / "data")
+    folder = tmp_path_factory.mktemp("review")
+    (folder / "customs-inbox").mkdir()
+    authorities = folder / "authorities.yml"
+    authorities.write_text(AUTHORITIES)
+    settings = _settings(folder / "data", OPENPIU_AUTHORITIES_FILE=str(authorities))
     upgrade(settings.database_url)
     clock = FixedClock(AT)
     store = open_store(settings.database_url, clock=clock)
@@ -59,7 +75,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Data]:
         site = Site(app, settings, clock)
         for role in Role:
             site.accounts.add_user(role.value, role, PASSWORD, actor="cli:test")
-        yield Data(site, push)
+        yield Data(site, push, folder / "customs-inbox")
 
 
 def first_hit(client: TestClient) -> int:
@@ -202,3 +218,86 @@ def test_roles_without_the_action_are_refused(data: Data) -> None:
 def test_times_are_labelled(data: Data) -> None:
     client = data.client(Role.ANALYST)
     assert "UTC" in client.get(f"/hits/{first_hit(client)}").text
+
+
+def test_a_confirmed_hit_leaves_only_after_a_second_persons_approval(data: Data) -> None:
+    analyst = data.client(Role.ANALYST)
+    hits = analyst.get("/api/v1/hits?state=all").json()["items"]
+    hit_id = hits[0]["hit"]["id"]
+    page = analyst.get(f"/hits/{hit_id}")
+    token = form_token(page.text)
+    decided = analyst.post(
+        f"/hits/{hit_id}/decisions",
+        data={"outcome": "confirmed", "reason": "passport number equal", "csrf_token": token},
+    )
+    assert decided.status_code == 303
+    page = analyst.get(f"/hits/{hit_id}")
+    assert "Ask to send it to a competent authority" in page.text
+    asked = analyst.post(
+        f"/hits/{hit_id}/transmissions",
+        data={
+            "recipient": "customs/information",
+            "note": "on board, seat 12C",
+            "csrf_token": form_token(page.text),
+        },
+    )
+    assert asked.status_code == 303
+    location = asked.headers["location"]
+    assert re.fullmatch(r"/transmissions/\d+", location)
+    shown = analyst.get(location)
+    assert "requested" in shown.text
+    assert "Second approval" not in shown.text  # an analyst may not approve
+    assert not list(data.inbox.iterdir())  # nothing has left
+    refused = analyst.post(
+        f"{location}/decision",
+        data={"choice": "approve", "reason": "ok", "csrf_token": form_token(shown.text)},
+    )
+    assert refused.status_code == 403
+
+    supervisor = data.client(Role.SUPERVISOR)
+    page = supervisor.get(location)
+    assert "Second approval" in page.text
+    approved = supervisor.post(
+        f"{location}/decision",
+        data={"choice": "approve", "reason": "grounds checked", "csrf_token": form_token(page.text)},
+    )
+    assert approved.status_code == 303
+    assert "sent" in supervisor.get(location).text
+    [delivered] = list(data.inbox.iterdir())
+    sent = json.loads(delivered.read_text())
+    text = json.dumps(sent)
+    assert "on board, seat 12C" in text
+    assert "explanation" not in text  # never the features compared
+    assert supervisor.get("/transmissions").status_code == 200
+    actions = [e.action for e in data.site.events()]
+    assert "transmission.requested" in actions
+    assert "transmission.approved" in actions
+
+
+def test_the_requester_cannot_approve_their_own_transmission(data: Data) -> None:
+    supervisor = data.client(Role.SUPERVISOR)
+    hits = supervisor.get("/api/v1/hits?state=all").json()["items"]
+    hit_id = hits[-1]["hit"]["id"]
+    page = supervisor.get(f"/hits/{hit_id}")
+    supervisor.post(
+        f"/hits/{hit_id}/decisions",
+        data={"outcome": "confirmed", "reason": "same person", "csrf_token": form_token(page.text)},
+    )
+    page = supervisor.get(f"/hits/{hit_id}")
+    asked = supervisor.post(
+        f"/hits/{hit_id}/transmissions",
+        data={"recipient": "customs/discreet_check", "note": "", "csrf_token": form_token(page.text)},
+    )
+    location = asked.headers["location"]
+    page = supervisor.get(location)
+    own = supervisor.post(
+        f"{location}/decision",
+        data={"choice": "approve", "reason": "mine", "csrf_token": form_token(page.text)},
+    )
+    assert own.status_code == 422
+    assert "requested" in supervisor.get(location).text
+    unknown = supervisor.post(
+        f"/hits/{hit_id}/transmissions",
+        data={"recipient": "customs/arrest", "note": "", "csrf_token": form_token(page.text)},
+    )
+    assert unknown.status_code == 422

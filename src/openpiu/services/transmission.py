@@ -59,6 +59,7 @@ __all__ = [
     "NotInThatState",
     "TransmissionDetail",
     "TransmissionError",
+    "TransmissionQuery",
     "Transmitter",
     "UnknownAuthority",
     "authorities_summary",
@@ -388,6 +389,10 @@ class Transmitter:
         return TransmissionDetail(
             found, self.store.transmission_history(transmission_id), self.authorities.get(found.authority_id)
         )
+
+    def for_hit(self, hit_id: int) -> list[Transmission]:
+        """The hit's transmissions, newest first, for the page of the hit (whose read is audited)."""
+        return self.store.transmissions(TransmissionQuery(hit_id=hit_id, limit=MAX_PAGE))
 
     def list(self, actor: str, query: TransmissionQuery | None = None) -> list[Transmission]:
         """Transmissions (with their content), newest first: an audited read."""

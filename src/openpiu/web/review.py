@@ -19,10 +19,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from openpiu.clock import Clock
-from openpiu.model import DecisionOutcome, HitKind, PartialDate, ScheduledTime
+from openpiu.model import (
+    DecisionOutcome,
+    HitKind,
+    PartialDate,
+    ScheduledTime,
+    Transmission,
+    TransmissionState,
+)
 from openpiu.model.access import Action, Actor
 from openpiu.services.review import HitDetail, HitQuery, HitState, NoSuchHit, QueueItem
 from openpiu.services.search import Search, SearchRefused
+from openpiu.services.transmission import NoSuchTransmission, TransmissionError, TransmissionQuery
 from openpiu.services.travel import NoSuchRecord
 from openpiu.services.workplace import Workplace
 from openpiu.web.security import require
@@ -123,7 +131,13 @@ def queue_page(
 
 
 def _hit_page(
-    request: Request, actor: Actor, hit_id: int, *, error: str | None = None, status: int = 200
+    request: Request,
+    actor: Actor,
+    hit_id: int,
+    *,
+    error: str | None = None,
+    transmit_error: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     try:
         detail = _workplace(request).review.detail(actor.username, hit_id)
@@ -136,6 +150,14 @@ def _hit_page(
             "detail": detail,
             "may_decide": actor.may(Action.HITS_DECIDE),
             "error": error,
+            "may_transmit": actor.may(Action.TRANSMISSIONS_REQUEST),
+            "transmit_error": transmit_error,
+            "transmissions": _transmissions_of(request, hit_id),
+            "recipients": [
+                (f"{a.id}/{action}", f"{a.name}: {action.replace('_', ' ')}")
+                for a in _workplace(request).transmitter.authorities
+                for action in a.actions
+            ],
             "outcomes": list(DecisionOutcome),
             "schedule": schedule,
         },
@@ -415,3 +437,97 @@ def decide_api(
         decided_at=decided.decided_at,
         supersedes=decided.supersedes,
     )
+
+
+# --- transmission ----------------------------------------------------------------------------------
+
+
+def _transmissions_of(request: Request, hit_id: int) -> list[Transmission]:
+    return _workplace(request).transmitter.for_hit(hit_id)
+
+
+@pages.post("/hits/{hit_id}/transmissions", response_class=HTMLResponse, response_model=None)
+def request_transmission_page(
+    request: Request,
+    hit_id: int,
+    actor: Annotated[Actor, Depends(require(Action.TRANSMISSIONS_REQUEST))],
+    recipient: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    authority_id, _, action = recipient.partition("/")
+    try:
+        made = _workplace(request).transmitter.request(actor.username, hit_id, authority_id, action, note)
+    except NoSuchHit:
+        return _missing(request, f"There is no hit {hit_id}.")
+    except (TransmissionError, ValueError) as error:
+        return _hit_page(request, actor, hit_id, transmit_error=str(error), status=422)
+    return RedirectResponse(f"/transmissions/{made.id}", status_code=303)
+
+
+@pages.get("/transmissions", response_class=HTMLResponse)
+def transmissions_page(
+    request: Request,
+    actor: Annotated[Actor, Depends(require(Action.TRANSMISSIONS_REQUEST))],
+    state: TransmissionState | None = None,
+) -> HTMLResponse:
+    found = _workplace(request).transmitter.list(actor.username, TransmissionQuery(state=state))
+    return render(
+        request,
+        "transmissions.html",
+        {"transmissions": found, "state": state, "states": list(TransmissionState)},
+    )
+
+
+def _transmission_page(
+    request: Request, actor: Actor, transmission_id: int, *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    try:
+        detail = _workplace(request).transmitter.detail(actor.username, transmission_id)
+    except NoSuchTransmission:
+        return _missing(request, f"There is no transmission {transmission_id}.")
+    return render(
+        request,
+        "transmission.html",
+        {
+            "detail": detail,
+            "may_approve": actor.may(Action.TRANSMISSIONS_APPROVE),
+            "own": detail.transmission.requested_by.casefold() == actor.username.casefold(),
+            "error": error,
+            "schedule": schedule,
+        },
+        status_code=status,
+    )
+
+
+@pages.get("/transmissions/{transmission_id}", response_class=HTMLResponse)
+def transmission_page(
+    request: Request,
+    transmission_id: int,
+    actor: Annotated[Actor, Depends(require(Action.TRANSMISSIONS_REQUEST))],
+) -> HTMLResponse:
+    return _transmission_page(request, actor, transmission_id)
+
+
+@pages.post("/transmissions/{transmission_id}/decision", response_class=HTMLResponse, response_model=None)
+def decide_transmission_page(
+    request: Request,
+    transmission_id: int,
+    actor: Annotated[Actor, Depends(require(Action.TRANSMISSIONS_APPROVE))],
+    choice: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    transmitter = _workplace(request).transmitter
+    try:
+        if choice == "approve":
+            transmitter.approve(actor.username, transmission_id, reason)
+        elif choice == "reject":
+            transmitter.reject(actor.username, transmission_id, reason)
+        elif choice == "retry":
+            transmitter.retry(actor.username, transmission_id)
+        else:
+            raise ValueError("approve, reject or retry")
+    except NoSuchTransmission:
+        return _missing(request, f"There is no transmission {transmission_id}.")
+    except (TransmissionError, ValueError) as error:
+        return _transmission_page(request, actor, transmission_id, error=str(error), status=422)
+    return RedirectResponse(f"/transmissions/{transmission_id}", status_code=303)

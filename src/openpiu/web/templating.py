@@ -53,6 +53,9 @@ NAV: Final[tuple[NavItem, ...]] = (
     NavItem(
         "Search", "/search", Action.TRAVEL_SEARCH, "travellers by name, bookings, flights (with a purpose)"
     ),
+    NavItem(
+        "Transmissions", "/transmissions", Action.TRANSMISSIONS_REQUEST, "confirmed hits sent to authorities"
+    ),
     NavItem("Users", "/users", Action.USERS_MANAGE, "the accounts, their roles, who is disabled or locked"),
 )
 
