@@ -11,7 +11,7 @@ from test_contract import full_push, received
 
 from openpiu.clock import FixedClock
 from openpiu.model import Decision, DecisionOutcome, Feature, Hit, HitKind, Watchlist, WatchlistEntry
-from openpiu.store import CriterionSpec, HitQuery, HitState, NotFound, Store
+from openpiu.store import AuditQuery, CriterionSpec, HitQuery, HitState, NotFound, Store
 
 
 def hits_on_a_flight(store: Store) -> list[int]:
@@ -173,3 +173,19 @@ def test_the_board_and_the_surnames_of_a_day(store: Store) -> None:
     assert all((t.traveller.surname or "").upper() == some for t in found)
     assert store.travellers_by_surname([some], day + timedelta(days=1), day + timedelta(days=2)) == []
     assert store.travellers_by_surname([], day, day) == []
+
+
+def test_the_audit_log_is_searched_newest_first(store: Store, clock: FixedClock) -> None:
+    store.record(actor="ana", action="search.name", subject="travellers", reason="case 1")
+    clock.advance(timedelta(hours=1))
+    store.record(actor="sam", action="hit.read", subject="hit:12", reason="review")
+    store.record(actor="ana", action="hit.read", subject="hit:120", reason="review")
+    store.record(actor="ana", action="search%", subject="x_y")
+    assert [e.seq for e in store.find_events(AuditQuery())] == [4, 3, 2, 1]
+    assert [e.seq for e in store.find_events(AuditQuery(actor="ana"))] == [4, 3, 1]
+    assert [e.seq for e in store.find_events(AuditQuery(action="search."))] == [1]  # a start, not a pattern
+    assert [e.seq for e in store.find_events(AuditQuery(action="search%"))] == [4]
+    assert [e.seq for e in store.find_events(AuditQuery(subject="hit:12"))] == [3, 2]
+    assert [e.seq for e in store.find_events(AuditQuery(since=START + timedelta(minutes=30)))] == [4, 3, 2]
+    assert [e.seq for e in store.find_events(AuditQuery(until=START))] == [1]
+    assert [e.seq for e in store.find_events(AuditQuery(limit=2, offset=1))] == [3, 2]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from test_security import AT, CHEAP, PASSWORD, Site, _settings, form_token, login, page_csrf
 
@@ -301,3 +302,23 @@ def test_the_requester_cannot_approve_their_own_transmission(data: Data) -> None
         data={"recipient": "customs/arrest", "note": "", "csrf_token": form_token(page.text)},
     )
     assert unknown.status_code == 422
+
+
+def test_the_dpo_searches_the_audit_log_and_checks_its_chain(data: Data) -> None:
+    dpo = data.client(Role.DPO)
+    page = dpo.get("/audit", params={"action": "hit."})
+    assert page.status_code == 200
+    assert "hit.read" in page.text
+    assert "search.name" not in page.text
+    assert "Intact" in dpo.get("/audit/verify").text
+    assert data.client(Role.ANALYST).get("/audit").status_code == 403
+    assert data.client(Role.AUTHORITY).get("/audit").status_code == 200
+    assert any(e.action == "audit.read" and e.actor == "dpo" for e in data.site.events())
+    engine = sa.create_engine(data.site.settings.database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 2"))
+    finally:
+        engine.dispose()
+    broken = dpo.get("/audit/verify").text
+    assert "Broken at event 2" in broken

@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openpiu.clock import Clock
-from openpiu.store import AuditEvent, open_store
+from openpiu.store import AuditEvent, AuditQuery, Store, open_store
 
-__all__ = ["AuditVerification", "verify_audit"]
+__all__ = ["MAX_PAGE", "AuditLog", "AuditQuery", "AuditVerification", "verify_audit"]
+
+#: Events a page of the log shows at most.
+MAX_PAGE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +40,46 @@ def verify_audit(url: str, *, clock: Clock) -> AuditVerification:
         )
     finally:
         store.close()
+
+
+class AuditLog:
+    """The audit log for the data protection officer and the supervisory authority: searched and checked.
+
+    Reading the log is itself recorded (the log holds who looked at whom)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def search(self, actor: str, query: AuditQuery) -> list[AuditEvent]:
+        if not 0 < query.limit <= MAX_PAGE:
+            raise ValueError(f"a page shows 1 to {MAX_PAGE} events")
+        self.store.record(
+            actor=actor,
+            action="audit.read",
+            subject="audit log",
+            reason="supervise the processing (Art 5, Art 13)",
+            details={
+                "actor": query.actor,
+                "action": query.action,
+                "subject": query.subject,
+                "since": None if query.since is None else query.since.isoformat(),
+                "until": None if query.until is None else query.until.isoformat(),
+            },
+        )
+        return self.store.find_events(query)
+
+    def verify(self, actor: str) -> AuditVerification:
+        check = self.store.verify()
+        event = None
+        if check.broken_at is not None:
+            found = self.store.events(after=check.broken_at - 1, limit=1)
+            event = found[0] if found and found[0].seq == check.broken_at else None
+        self.store.record(
+            actor=actor,
+            action="audit.verified",
+            subject="audit log",
+            details={"ok": check.ok, "events": check.events, "broken_at": check.broken_at},
+        )
+        return AuditVerification(
+            ok=check.ok, events=check.events, broken_at=check.broken_at, problem=check.problem, event=event
+        )

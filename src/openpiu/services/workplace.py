@@ -8,6 +8,7 @@ date); the web application holds one from startup to shutdown.
 from __future__ import annotations
 
 from openpiu.clock import Clock
+from openpiu.services.audit import AuditLog
 from openpiu.services.review import Review
 from openpiu.services.search import Search
 from openpiu.services.transmission import Transmitter
@@ -29,6 +30,7 @@ class Workplace:
         self.travel = Travel(store)
         self.search = Search(store)
         self.transmitter = transmitter
+        self.audit = AuditLog(store)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock) -> Workplace:

@@ -45,6 +45,7 @@ __all__ = [
     "Audit",
     "AuditCheck",
     "AuditEvent",
+    "AuditQuery",
     "BookingCounts",
     "BookingVersion",
     "Bookings",
@@ -464,6 +465,20 @@ class TransmissionQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """A search of the audit log: by who, what (an action or its start, e.g. "search."), about what
+    (a subject or its start, e.g. "hit:12"), and when (UTC instants, inclusive)."""
+
+    actor: str | None = None
+    action: str | None = None
+    subject: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEvent:
     """Who did what to what, why and when; chained to the event before by ``prev_hash``."""
 
@@ -830,6 +845,10 @@ class Audit(Protocol):
 
     def verify(self) -> AuditCheck:
         """Recompute every hash and link; report the first event where the chain breaks."""
+        ...
+
+    def find_events(self, query: AuditQuery) -> list[AuditEvent]:
+        """Events matching the query, newest first."""
         ...
 
 

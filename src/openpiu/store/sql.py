@@ -67,6 +67,7 @@ from openpiu.store.protocols import (
     ApiMatch,
     AuditCheck,
     AuditEvent,
+    AuditQuery,
     BookingCounts,
     BookingVersion,
     CriterionSpec,
@@ -1520,6 +1521,24 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
         query = sa.select(a).where(a.c.seq > after).order_by(a.c.seq).limit(limit)
         with self._read() as connection:
             return [_audit_event(row) for row in connection.execute(query)]
+
+    def find_events(self, query: AuditQuery) -> list[AuditEvent]:
+        a = t.audit_events
+        statement = (
+            sa.select(a).order_by(a.c.seq.desc()).limit(max(0, query.limit)).offset(max(0, query.offset))
+        )
+        if query.actor:
+            statement = statement.where(a.c.actor == query.actor)
+        if query.action:
+            statement = statement.where(a.c.action.startswith(query.action, autoescape=True))
+        if query.subject:
+            statement = statement.where(a.c.subject.startswith(query.subject, autoescape=True))
+        if query.since is not None:
+            statement = statement.where(a.c.at >= query.since)
+        if query.until is not None:
+            statement = statement.where(a.c.at <= query.until)
+        with self._read() as connection:
+            return [_audit_event(row) for row in connection.execute(statement)]
 
     def verify(self) -> AuditCheck:
         a = t.audit_events

@@ -28,6 +28,7 @@ from openpiu.model import (
     TransmissionState,
 )
 from openpiu.model.access import Action, Actor
+from openpiu.services.audit import AuditQuery
 from openpiu.services.review import HitDetail, HitQuery, HitState, NoSuchHit, QueueItem
 from openpiu.services.search import Search, SearchRefused
 from openpiu.services.transmission import NoSuchTransmission, TransmissionError, TransmissionQuery
@@ -531,3 +532,47 @@ def decide_transmission_page(
     except (TransmissionError, ValueError) as error:
         return _transmission_page(request, actor, transmission_id, error=str(error), status=422)
     return RedirectResponse(f"/transmissions/{transmission_id}", status_code=303)
+
+
+# --- the audit log (data protection officer, supervisory authority) --------------------------------
+
+
+def _instant(day: date | None, *, end: bool = False) -> datetime | None:
+    if day is None:
+        return None
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return moment + timedelta(days=1, microseconds=-1) if end else moment
+
+
+@pages.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    actor: Annotated[Actor, Depends(require(Action.AUDIT_READ))],
+    *,
+    who: str = "",
+    action: str = "",
+    subject: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    query = AuditQuery(
+        actor=who.strip() or None,
+        action=action.strip() or None,
+        subject=subject.strip() or None,
+        since=_instant(since),
+        until=_instant(until, end=True),
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    events = _workplace(request).audit.search(actor.username, query)
+    form = {"who": who, "action": action, "subject": subject, "since": since, "until": until}
+    return render(request, "audit.html", {"events": events, "form": form, "page": page, "size": PAGE_SIZE})
+
+
+@pages.get("/audit/verify", response_class=HTMLResponse)
+def audit_verify_page(
+    request: Request, actor: Annotated[Actor, Depends(require(Action.AUDIT_READ))]
+) -> HTMLResponse:
+    result = _workplace(request).audit.verify(actor.username)
+    return render(request, "audit_verify.html", {"result": result})

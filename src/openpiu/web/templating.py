@@ -56,6 +56,7 @@ NAV: Final[tuple[NavItem, ...]] = (
     NavItem(
         "Transmissions", "/transmissions", Action.TRANSMISSIONS_REQUEST, "confirmed hits sent to authorities"
     ),
+    NavItem("Audit log", "/audit", Action.AUDIT_READ, "who read, searched, decided and sent what, and why"),
     NavItem("Users", "/users", Action.USERS_MANAGE, "the accounts, their roles, who is disabled or locked"),
 )
 
