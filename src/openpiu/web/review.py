@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Final, cast
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -43,6 +44,10 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["review"])
 
 PAGE_SIZE: Final = 100
+#: A stored row's id in a path: the databases' 64-bit integers (SQLite refuses larger ones outright).
+RowId = Annotated[int, FastApiPath(ge=1, le=2**63 - 1)]
+#: A priority as lists and criteria give it.
+Priority = Annotated[int, Query(ge=1, le=9)]
 
 
 def _workplace(request: Request) -> Workplace:
@@ -99,9 +104,9 @@ def dashboard_page(
 
 def _query(
     state: HitState = HitState.OPEN,
-    priority: int | None = None,
+    priority: Priority | None = None,
     kind: HitKind | None = None,
-    page: int = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HitQuery:
     return HitQuery(
         state=state, priority=priority, kind=kind, limit=PAGE_SIZE, offset=(max(1, page) - 1) * PAGE_SIZE
@@ -134,7 +139,7 @@ def queue_page(
 def _hit_page(
     request: Request,
     actor: Actor,
-    hit_id: int,
+    hit_id: RowId,
     *,
     error: str | None = None,
     transmit_error: str | None = None,
@@ -168,7 +173,7 @@ def _hit_page(
 
 @pages.get("/hits/{hit_id}", response_class=HTMLResponse)
 def hit_page(
-    request: Request, hit_id: int, actor: Annotated[Actor, Depends(require(Action.HITS_READ))]
+    request: Request, hit_id: RowId, actor: Annotated[Actor, Depends(require(Action.HITS_READ))]
 ) -> HTMLResponse:
     return _hit_page(request, actor, hit_id)
 
@@ -176,7 +181,7 @@ def hit_page(
 @pages.post("/hits/{hit_id}/decisions", response_class=HTMLResponse, response_model=None)
 def decide_page(
     request: Request,
-    hit_id: int,
+    hit_id: RowId,
     actor: Annotated[Actor, Depends(require(Action.HITS_DECIDE))],
     outcome: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
@@ -196,7 +201,7 @@ def decide_page(
 
 @pages.get("/flights/{flight_id}", response_class=HTMLResponse)
 def flight_page(
-    request: Request, flight_id: int, actor: Annotated[Actor, Depends(require(Action.TRAVEL_READ))]
+    request: Request, flight_id: RowId, actor: Annotated[Actor, Depends(require(Action.TRAVEL_READ))]
 ) -> HTMLResponse:
     try:
         view = _workplace(request).travel.flight(actor.username, flight_id)
@@ -207,7 +212,7 @@ def flight_page(
 
 @pages.get("/bookings/{booking_id}", response_class=HTMLResponse)
 def booking_page(
-    request: Request, booking_id: int, actor: Annotated[Actor, Depends(require(Action.TRAVEL_READ))]
+    request: Request, booking_id: RowId, actor: Annotated[Actor, Depends(require(Action.TRAVEL_READ))]
 ) -> HTMLResponse:
     try:
         view = _workplace(request).travel.booking(actor.username, booking_id)
@@ -218,7 +223,7 @@ def booking_page(
 
 @pages.get("/travellers/{traveller_id}", response_class=HTMLResponse)
 def traveller_page(
-    request: Request, traveller_id: int, actor: Annotated[Actor, Depends(require(Action.TRAVEL_READ))]
+    request: Request, traveller_id: RowId, actor: Annotated[Actor, Depends(require(Action.TRAVEL_READ))]
 ) -> HTMLResponse:
     try:
         view = _workplace(request).travel.traveller(actor.username, traveller_id)
@@ -395,10 +400,10 @@ def queue_api(
     actor: Annotated[Actor, Depends(require(Action.HITS_READ))],
     *,
     state: HitState = HitState.OPEN,
-    priority: int | None = None,
+    priority: Priority | None = None,
     kind: HitKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> QueueOut:
     query = HitQuery(state=state, priority=priority, kind=kind, limit=limit, offset=offset)
     page = _workplace(request).review.queue(actor.username, query)
@@ -407,7 +412,7 @@ def queue_api(
 
 @api.get("/hits/{hit_id}", response_model=HitOut)
 def hit_api(
-    request: Request, hit_id: int, actor: Annotated[Actor, Depends(require(Action.HITS_READ))]
+    request: Request, hit_id: RowId, actor: Annotated[Actor, Depends(require(Action.HITS_READ))]
 ) -> HitOut:
     try:
         detail: HitDetail = _workplace(request).review.detail(actor.username, hit_id)
@@ -419,7 +424,7 @@ def hit_api(
 @api.post("/hits/{hit_id}/decisions", response_model=DecisionOut, status_code=201)
 def decide_api(
     request: Request,
-    hit_id: int,
+    hit_id: RowId,
     body: DecisionIn,
     actor: Annotated[Actor, Depends(require(Action.HITS_DECIDE))],
 ) -> DecisionOut:
@@ -450,7 +455,7 @@ def _transmissions_of(request: Request, hit_id: int) -> list[Transmission]:
 @pages.post("/hits/{hit_id}/transmissions", response_class=HTMLResponse, response_model=None)
 def request_transmission_page(
     request: Request,
-    hit_id: int,
+    hit_id: RowId,
     actor: Annotated[Actor, Depends(require(Action.TRANSMISSIONS_REQUEST))],
     recipient: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
@@ -503,7 +508,7 @@ def _transmission_page(
 @pages.get("/transmissions/{transmission_id}", response_class=HTMLResponse)
 def transmission_page(
     request: Request,
-    transmission_id: int,
+    transmission_id: RowId,
     actor: Annotated[Actor, Depends(require(Action.TRANSMISSIONS_REQUEST))],
 ) -> HTMLResponse:
     return _transmission_page(request, actor, transmission_id)
@@ -512,7 +517,7 @@ def transmission_page(
 @pages.post("/transmissions/{transmission_id}/decision", response_class=HTMLResponse, response_model=None)
 def decide_transmission_page(
     request: Request,
-    transmission_id: int,
+    transmission_id: RowId,
     actor: Annotated[Actor, Depends(require(Action.TRANSMISSIONS_APPROVE))],
     choice: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
@@ -554,7 +559,7 @@ def audit_page(
     subject: str = "",
     since: date | None = None,
     until: date | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
     query = AuditQuery(
         actor=who.strip() or None,
