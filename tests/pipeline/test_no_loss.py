@@ -116,8 +116,12 @@ def end_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def outlived(process: subprocess.Popen[bytes], grace: float = 5.0) -> bool:
-    """Whether processes the command started are still alive `grace` seconds after it ended."""
+def outlived(process: subprocess.Popen[bytes], grace: float = 30.0) -> bool:
+    """Whether processes the command started are still alive `grace` seconds after it ended.
+
+    A reader spawned just before the kill imports openpiu before its initializer arms the parent-death
+    signal, then sees its parent gone and exits: on a loaded machine that import alone can take several
+    seconds, hence the grace. A reader that never dies is still caught."""
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         try:
