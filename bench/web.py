@@ -1,0 +1,447 @@
+"""Web benchmark: the analyst's pages with a large database behind them, under concurrent users.
+
+    uv run python bench/web.py [--scale 0.02] [--travellers 1000000] [--users 8] [--seconds 30]
+                               [--backends sqlite,postgresql] [--postgres URL] [--json]
+
+Workload, per backend (a fresh SQLite file, or a private PostgreSQL schema dropped at the end):
+- a generated day (`openpiu generate` at `--scale`, cached in bench/out) with the world's watchlists,
+  ingested and screened by `openpiu ingest`'s service, so the hits, bookings and travellers are real;
+- then copied day after day (flights, designators, bookings, versions, travellers, identities and hits,
+  each copy on the next flight date, new ids) until the database holds `--travellers` traveller rows: a
+  PIU's six months of unmasked data look like this, many days of the same shape;
+- `openpiu serve` in its own process (uvicorn, one worker, as an operator runs it), and `--users`
+  threads here, each signed in as an analyst, opening for `--seconds` in turn: the hit queue (first page
+  and a later one), a hit, a flight's manifest, a booking with its versions and a traveller, each chosen
+  at random among the stored ones. Every page is a full request over HTTP (cookies, CSRF-free GETs, the
+  audit event each read writes).
+
+Figures: per page, requests, p50 / p95 / p99 latency (ms) and throughput; target p95 <= 300 ms for the
+queue, flight, booking and traveller pages. Baseline in the same run, under the same load: `GET /health`
+(the framework and the server, no database work but its check) and the static stylesheet: what a page
+costs beyond them is openpiu's. Ratios are page p95 / baseline p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import DEFAULT_POSTGRES, drop_schema, machine, postgres_schema
+from ingest import world as make_world
+from openpiu.clock import SystemClock
+from openpiu.services.accounts import AccountService
+from openpiu.services.ingest import ingest_paths
+from openpiu.services.watchlists import import_watchlist_file
+from openpiu.settings import Settings
+from openpiu.store import schema as t
+from openpiu.store import upgrade
+
+HERE = Path(__file__).resolve().parent
+TARGET_P95_MS = 300
+PAGES = ("queue", "queue, page 5", "hit", "flight", "booking", "traveller")
+BASELINES = ("health", "stylesheet")
+PASSWORD = "bench password 2026"
+CARD_KEY = "42" * 32
+FACTS = {"legal_basis": "bench: Art 6(3)(a) Directive 2016/681", "category": "terrorism", "owner": "bench"}
+
+# What is copied for each further day: (table, its id column or None, the columns pointing at copied rows
+# as column -> table, extra condition). Hits of API persons alone are left out (their key is per flight).
+COPIED: tuple[tuple[sa.Table, str | None, dict[str, sa.Table], str | None], ...] = (
+    (t.messages, "id", {}, None),
+    (t.flights, "id", {"first_message_id": t.messages, "last_message_id": t.messages}, None),
+    (t.flight_designators, None, {"flight_id": t.flights}, None),
+    (t.flight_pushes, None, {"flight_id": t.flights, "message_id": t.messages}, None),
+    (t.bookings, "id", {"flight_id": t.flights, "current_version_id": t.booking_versions}, None),
+    (
+        t.booking_versions,
+        "id",
+        {"booking_id": t.bookings, "flight_id": t.flights, "message_id": t.messages},
+        None,
+    ),
+    (t.booking_identities, None, {"version_id": t.booking_versions}, None),
+    (t.travellers, "id", {"version_id": t.booking_versions, "booking_id": t.bookings}, None),
+    (t.traveller_identities, None, {"traveller_id": t.travellers}, None),
+    (
+        t.hits,
+        "id",
+        {"flight_id": t.flights, "booking_id": t.bookings, "traveller_id": t.travellers},
+        "booking_id IS NOT NULL",
+    ),
+)
+
+
+def log(text: str) -> None:
+    print(f"# {text}", file=sys.stderr, flush=True)
+
+
+# --- the database ----------------------------------------------------------------------------------
+
+
+def fill(url: str, world: Path) -> dict[str, int]:
+    """The generated day ingested and screened at `url`; its counts."""
+    upgrade(url)
+    clock = SystemClock()
+    for name in ("persons.csv", "documents.csv"):
+        path = world / "watchlists" / name
+        if path.exists():
+            import_watchlist_file(url, path, clock=clock, actor="bench", overrides=FACTS)
+    ingest_paths([world / "messages"], url=url, clock=clock, card_key=bytes.fromhex(CARD_KEY))
+    return counts(url)
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {
+                table.name: int(
+                    connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                )
+                for table in (t.flights, t.bookings, t.booking_versions, t.travellers, t.hits)
+            }
+    finally:
+        engine.dispose()
+
+
+def copy_days(url: str, copies: int) -> None:
+    """Copy the stored day `copies` times, each copy on the next flight date, with new ids."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            dialect = connection.dialect.name
+            spans = {
+                table.name: int(connection.execute(sa.select(sa.func.max(table.c[key]))).scalar() or 0)
+                for table, key, _, _ in COPIED
+                if key is not None
+            }
+            for number in range(1, copies + 1):
+                for table, key, links, condition in COPIED:
+                    # a table whose own ids nothing copied points at gets new ones from the database
+                    columns = [c.name for c in table.columns if key is not None or c.name != "id"]
+                    values = []
+                    for name in columns:
+                        if name == key:
+                            values.append(f"{name} + {number * spans[table.name]}")
+                        elif name in links:
+                            values.append(f"{name} + {number * spans[links[name].name]}")
+                        elif name == "flight_date":
+                            values.append(
+                                f"date(flight_date, '+{number} days')"
+                                if dialect == "sqlite"
+                                else f"flight_date + {number}"
+                            )
+                        elif name == "api_person_id":
+                            values.append("NULL")
+                        elif name == "content_hash":  # unique: a copied message is another message
+                            values.append(
+                                "lower(hex(randomblob(32)))"
+                                if dialect == "sqlite"
+                                else f"md5(content_hash || '{number}a') || md5(content_hash || '{number}b')"
+                            )
+                        else:
+                            values.append(name)
+                    limit = f"{key} <= {spans[table.name]}" if key is not None else None
+                    if table in (t.flight_designators, t.flight_pushes, t.booking_identities):
+                        owner = "version_id" if table is t.booking_identities else "flight_id"
+                        limit = f"{owner} <= {spans[links[owner].name]}"
+                    if table is t.traveller_identities:
+                        limit = f"traveller_id <= {spans['travellers']}"
+                    where = " AND ".join(c for c in (limit, condition) if c)
+                    connection.exec_driver_sql(
+                        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                        f"SELECT {', '.join(values)} FROM {table.name} WHERE {where}"
+                    )
+                if number % 10 == 0 or number == copies:
+                    log(f"copied the day {number} of {copies} times")
+        if dialect == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE")
+                for table, key, _, _ in COPIED:  # ids are written above: move the sequences past them
+                    if key is not None:
+                        connection.exec_driver_sql(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key}'), "
+                            f"(SELECT max({key}) FROM {table.name}))"
+                        )
+        else:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
+
+
+def samples(url: str, rng: random.Random, size: int = 2_000) -> dict[str, list[int]]:
+    """Ids to open: hits, flights, bookings and travellers, chosen at random among those stored."""
+    engine = sa.create_engine(url)
+    found: dict[str, list[int]] = {}
+    try:
+        with engine.connect() as connection:
+            for name, table, where in (
+                ("hit", t.hits, None),
+                ("flight", t.flights, None),
+                ("booking", t.bookings, None),
+                ("traveller", t.travellers, None),
+            ):
+                top = int(connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0)
+                wanted = sorted({rng.randint(1, top) for _ in range(size * 3)}) if top else []
+                statement = sa.select(table.c.id).where(table.c.id.in_(wanted))
+                if where is not None:
+                    statement = statement.where(where)
+                found[name] = list(connection.execute(statement).scalars())[:size]
+    finally:
+        engine.dispose()
+    return found
+
+
+# --- the server and its users -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "OPENPIU_DATA_DIR": str(data_dir),
+        "OPENPIU_CARD_HASH_KEY": CARD_KEY,
+        "OPENPIU_ALLOW_PLAIN_HTTP": "true",
+        "OPENPIU_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        str(Path(sys.executable).parent / "openpiu"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(
+        [*command, "--db", url],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit(
+                f"openpiu serve ended: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
+            )
+        time.sleep(0.2)
+    raise SystemExit("openpiu serve did not answer in 60 s")
+
+
+def add_users(url: str, data_dir: Path, users: int) -> list[str]:
+    settings = Settings.from_env(
+        {"OPENPIU_DATA_DIR": str(data_dir), "OPENPIU_CARD_HASH_KEY": CARD_KEY, "OPENPIU_DATABASE_URL": url}
+    )
+    names = [f"analyst{n}" for n in range(users)]
+    with AccountService.open(settings, SystemClock(), url=url) as accounts:
+        for name in names:
+            accounts.add_user(name, "analyst", PASSWORD, actor="bench")
+    return names
+
+
+def sign_in(base: str, name: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if token is None:
+        raise SystemExit("no sign-in form")
+    done = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token.group(1)})
+    if done.status_code != 303:
+        raise SystemExit(f"sign-in refused: {done.status_code}")
+    return client
+
+
+def load(
+    base: str, names: list[str], ids: dict[str, list[int]], seconds: float, seed: int
+) -> dict[str, list[float]]:
+    """Each user opens pages in turn for `seconds`; latencies (ms) per page."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user(number: int, name: str) -> None:
+        rng = random.Random(seed * 1000 + number)
+        client = sign_in(base, name)
+        paths: dict[str, Callable[[], str]] = {
+            "queue": lambda: "/hits",
+            "queue, page 5": lambda: "/hits?page=5",
+            "hit": lambda: f"/hits/{rng.choice(ids['hit'])}",
+            "flight": lambda: f"/flights/{rng.choice(ids['flight'])}",
+            "booking": lambda: f"/bookings/{rng.choice(ids['booking'])}",
+            "traveller": lambda: f"/travellers/{rng.choice(ids['traveller'])}",
+            "health": lambda: "/health",
+            "stylesheet": lambda: "/static/style.css",
+        }
+        order = list(paths)
+        rng.shuffle(order)
+        try:
+            while time.monotonic() < stop:
+                for page in order:
+                    started = time.perf_counter()
+                    answer = client.get(paths[page]())
+                    elapsed = (time.perf_counter() - started) * 1000
+                    with lock:
+                        if answer.status_code != 200:
+                            errors.append(f"{page}: {answer.status_code}")
+                        latencies[page].append(elapsed)
+        except Exception as error:  # a user that fails is reported, not silently missing from the figures
+            with lock:
+                errors.append(f"user {number}: {type(error).__name__}: {error}")
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=user, args=(n, name)) for n, name in enumerate(names)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit(f"{len(errors)} requests failed, e.g. {errors[:5]}")
+    return latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str, Any] | str:
+    scratch = Path(tempfile.mkdtemp(prefix="openpiu-web-bench-"))
+    schema = None
+    try:
+        if backend == "sqlite":
+            url = f"sqlite:///{scratch / 'openpiu.db'}"
+        else:
+            made = postgres_schema(args.postgres)
+            if isinstance(made, str):
+                return f"PostgreSQL not available: {made}"
+            url, schema = made
+        started = time.monotonic()
+        day = fill(url, world)
+        log(f"{backend}: a day ingested and screened in {time.monotonic() - started:.0f} s: {day}")
+        copies = max(0, -(-args.travellers // max(1, day["travellers"])) - 1)
+        started = time.monotonic()
+        copy_days(url, copies)
+        stored = counts(url)
+        log(f"{backend}: {copies} copies in {time.monotonic() - started:.0f} s: {stored}")
+        names = add_users(url, scratch, args.users)
+        ids = samples(url, random.Random(args.seed))
+        port = free_port()
+        server = serve(url, scratch, port)
+        try:
+            latencies = load(f"http://127.0.0.1:{port}", names, ids, args.seconds, args.seed)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        pages = {
+            page: {
+                "requests": len(values),
+                "p50": percentile(values, 0.50),
+                "p95": percentile(values, 0.95),
+                "p99": percentile(values, 0.99),
+                "per_second": len(values) / args.seconds,
+            }
+            for page, values in latencies.items()
+        }
+        return {"stored": stored, "copies": copies, "pages": pages}
+    finally:
+        if schema is not None:
+            drop_schema(args.postgres, schema)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def table(report: dict[str, Any]) -> list[str]:
+    lines = [
+        "| backend | page | requests | p50 ms | p95 ms | p99 ms | req/s | baseline p95 ms (health) "
+        "| ratio | target |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for backend, run in report["runs"].items():
+        if isinstance(run, str):
+            lines.append(f"| {backend} | {run} | | | | | | | | |")
+            continue
+        base = run["pages"]["health"]["p95"]
+        for page in (*PAGES, *BASELINES):
+            figures = run["pages"].get(page)
+            if figures is None:
+                continue
+            target = ""
+            if page in PAGES and not page.startswith("queue,"):
+                target = f"<= {TARGET_P95_MS}: {'met' if figures['p95'] <= TARGET_P95_MS else 'not met'}"
+            lines.append(
+                f"| {backend} | {page} | {figures['requests']:,} | {figures['p50']:.0f} "
+                f"| {figures['p95']:.0f} | {figures['p99']:.0f} | {figures['per_second']:.1f} | {base:.0f} | "
+                f"{figures['p95'] / base:.1f}x | {target} |"
+            )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--scale", type=float, default=0.02, help="scale of the generated day (default 0.02)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--travellers", type=int, default=1_000_000, help="traveller rows to reach")
+    parser.add_argument("--users", type=int, default=8, help="concurrent signed-in users (default 8)")
+    parser.add_argument("--seconds", type=float, default=30, help="how long the users work (default 30)")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, metavar="URL")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    world = HERE / "out" / f"world-{args.scale}-seed{args.seed}"
+    make_world(world, args.scale, args.seed)
+    report: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "scale": args.scale,
+        "travellers_wanted": args.travellers,
+        "users": args.users,
+        "seconds": args.seconds,
+        "runs": {},
+    }
+    for backend in (b.strip() for b in args.backends.split(",") if b.strip()):
+        report["runs"][backend] = run_backend(backend, world, args)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"# {report['machine']}; {args.users} users for {args.seconds:.0f} s; {report['when']}")
+        for backend, run in report["runs"].items():
+            if not isinstance(run, str):
+                print(f"# {backend}: {run['stored']} after {run['copies']} copies of the generated day")
+        print("\n".join(table(report)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
