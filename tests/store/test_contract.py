@@ -101,6 +101,32 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: object) -> None:
         engine.dispose()
 
 
+def test_sqlite_syncs_every_commit_but_those_of_steps_done_again_after_a_power_cut(tmp_path: object) -> None:
+    """A receipt waits for the disk (acknowledged means kept); the steps after it (derived from the kept
+    message, taken up again by resume) only survive a crash of the process: WAL with synchronous=NORMAL."""
+    from openpiu.store.sql import _DERIVED, _WRITE
+
+    url = f"sqlite:///{tmp_path}/openpiu.db"
+    upgrade(url)
+    engine = create_engine(url)
+    full, normal = 2, 1
+    try:
+        derived = engine.execution_options(**{_WRITE: True, _DERIVED: True})
+        for options, expected in (
+            ({_WRITE: True}, full),
+            ({_WRITE: True, _DERIVED: True}, normal),
+            ({}, full),
+        ):
+            with engine.execution_options(**options).begin() as connection:
+                assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == expected, options
+        with derived.begin() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == normal
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == full
+    finally:
+        engine.dispose()
+
+
 # --- inbox ---------------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from test_contract import full_push, received
 from openpiu.clock import FixedClock
 from openpiu.formats.pnrgov_writer import split_push
 from openpiu.model import PnrPush
-from openpiu.store import ApiMatch, Store
+from openpiu.store import ApiMatch, Store, encode_push
 from openpiu.synth.corpus import passenger_list_for
 
 
@@ -179,3 +179,26 @@ def test_messages_not_kept_are_counted_by_reason(store: Store, clock: FixedClock
     counts = store.message_counts()
     assert counts.discarded == {"outside the notified scope": 3}
     assert counts.total == 0
+
+
+def test_parts_encoded_ahead_are_stored_as_parts_encoded_here(store: Store) -> None:
+    """A reader process encodes pushes for the writer (`encode_push`); what is stored is the same."""
+    push = full_push()
+    parts = split_push(push, 12)
+    stored_parts = [(received(store, part, f"part{n}"), part) for n, part in enumerate(parts)]
+    # Two of the three parts encoded ahead, the other encoded by the store.
+    ahead = {mid: encode_push(part) for mid, part in stored_parts[:2]}
+    result = store.store_parts(stored_parts, encoded=ahead)
+    assert result.versions == len(push.bookings)
+    current = {b.locator: b for b in store.current_bookings(result.flight_id)}
+    assert [current[b.locator].booking for b in push.bookings] == list(push.bookings)
+    names = {
+        (t.traveller.surname, t.traveller.given_names) for t in store.current_travellers(result.flight_id)
+    }
+    assert names == {(t.surname, t.given_names) for b in push.bookings for t in b.travellers}
+
+    other = later(push, 24, "2")
+    other_id = received(store, other, "other")
+    with pytest.raises(ValueError, match="encoded"):  # encoded for another push: refused, not stored
+        store.store_parts([(other_id, other)], encoded={other_id: encode_push(parts[0])})
+    assert not store.store_parts([(other_id, other)]).already_stored

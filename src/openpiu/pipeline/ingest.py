@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -58,6 +58,7 @@ from openpiu.store import (
     Audit,
     Bookings,
     Criteria,
+    EncodedPush,
     Hits,
     Inbox,
     MessageState,
@@ -66,6 +67,7 @@ from openpiu.store import (
     SeriesState,
     UnstorablePush,
     Watchlists,
+    encode_push,
 )
 
 __all__ = [
@@ -140,10 +142,16 @@ class IngestResult:
 
 @dataclass(frozen=True, slots=True)
 class _Unit:
-    """One message to keep: its cut bytes and what reading it gave (None: nothing could be read)."""
+    """One message to keep: its cut bytes and what reading it gave (None: nothing could be read).
+
+    A push is protected and encoded for the store where it was read (``protected_by``: the policy's
+    version; ``removals``: what protection removed), so the writing process does not do it again."""
 
     raw: bytes
     outcome: ReadOutcome | None
+    protected_by: str | None = None
+    removals: Removals | None = None
+    encoded: EncodedPush | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +195,13 @@ class Ingestor:
             result.out_of_scope += 1
             return
         removals: Removals | None = None
+        encoded: EncodedPush | None = None
         if isinstance(outcome, PnrPush):
             # Protected before it is kept: the counts of what was removed go in with the message.
-            outcome, removals = protect_push(outcome, self.policy)
+            if unit.protected_by == self.policy.version and unit.removals is not None:
+                removals, encoded = unit.removals, unit.encoded  # by the reader, with this policy
+            else:
+                outcome, removals = protect_push(outcome, self.policy)
         receipt = self.store.receive(
             unit.raw, sender=sender, channel=channel, removals=removals, policy=self.policy.version
         )
@@ -203,7 +215,13 @@ class Ingestor:
             result.removed.update(removals)
             self._log_removals(receipt.message_id, removals)
         self._process(
-            receipt.message_id, outcome, sender=sender, result=result, protected=True, state=receipt.state
+            receipt.message_id,
+            outcome,
+            sender=sender,
+            result=result,
+            protected=True,
+            state=receipt.state,
+            encoded=encoded,
         )
 
     def _in_scope(self, message: PnrPush | PassengerList) -> bool:
@@ -233,8 +251,10 @@ class Ingestor:
         result: IngestResult,
         protected: bool = False,
         state: MessageState = MessageState.RECEIVED,
+        encoded: EncodedPush | None = None,
     ) -> None:
-        """Read, reassemble, store and merge one kept message (``protected``: a push is already protected)."""
+        """Read, reassemble, store and merge one kept message (``protected``: a push is already protected;
+        ``encoded``: and encoded for the store)."""
         store = self.store
         if outcome is None:
             self._quarantine(mid, "no PNRGOV or PAXLST message could be found", result)
@@ -248,19 +268,20 @@ class Ingestor:
             self._store_list(mid, outcome, result)
             return
         push = outcome if protected else protect_push(outcome, self.policy)[0]
+        ahead = {} if encoded is None or not protected else {mid: encoded}
         key = _series_key(push, sender)
         if key is None:
-            self._store_push([(mid, push)], result)
+            self._store_push([(mid, push)], result, ahead)
             return
         header = push.header
         if state is MessageState.STORED:
             done = store.series_of(mid)
             if done is not None and done.state == "stored":
-                self._store_series(done, {mid: push}, result)  # stored whole: screen it
+                self._store_series(done, {mid: push}, result, ahead)  # stored whole: screen it
                 return
         series = store.add_part(mid, key=key, part=header.part or 1, final=bool(header.final_part))
         if series.complete:
-            self._store_series(series, {mid: push}, result)
+            self._store_series(series, {mid: push}, result, ahead)
         else:
             result.waiting_parts += 1
             _log.info(
@@ -271,7 +292,13 @@ class Ingestor:
                 ", ".join(map(str, series.missing)) or "after the last received",
             )
 
-    def _store_series(self, series: SeriesState, known: dict[int, PnrPush], result: IngestResult) -> None:
+    def _store_series(
+        self,
+        series: SeriesState,
+        known: dict[int, PnrPush],
+        result: IngestResult,
+        encoded: Mapping[int, EncodedPush] | None = None,
+    ) -> None:
         """Store a complete series: re-read the parts kept in the inbox (their bytes are already cut)."""
         parts: list[tuple[int, PnrPush]] = []
         for number in sorted(series.parts):
@@ -280,7 +307,7 @@ class Ingestor:
             if push is None:
                 return  # quarantined by _reread_push; the series expires
             parts.append((mid, push))
-        if self._store_push(parts, result):
+        if self._store_push(parts, result, encoded):
             self.store.close_series(series.id, "stored")
 
     def _reread_push(self, mid: int) -> PnrPush | None:
@@ -298,10 +325,15 @@ class Ingestor:
             raw, source=f"message {mid}", card_key=self.card_key, received_on=self.clock.now().date()
         )
 
-    def _store_push(self, parts: list[tuple[int, PnrPush]], result: IngestResult) -> bool:
+    def _store_push(
+        self,
+        parts: list[tuple[int, PnrPush]],
+        result: IngestResult,
+        encoded: Mapping[int, EncodedPush] | None = None,
+    ) -> bool:
         store = self.store
         try:
-            pushed = store.store_parts(parts)
+            pushed = store.store_parts(parts, encoded=encoded)
         except UnstorablePush as error:
             for mid, _ in parts:
                 self._quarantine(mid, f"cannot be stored: {error}", result)
@@ -452,7 +484,15 @@ def prepare(
 ) -> Prepared:
     """Read ``data`` and cut the sensitive items out of each message's bytes. Pure: no store, no clock."""
     units = read_units(data, source=source, card_key=card_key, received_on=received_on)
-    return Prepared(tuple(_units(data, units, policy)))
+    return Prepared(tuple(_protected(unit, policy) for unit in _units(data, units, policy)))
+
+
+def _protected(unit: _Unit, policy: SensitivePolicy) -> _Unit:
+    """A push protected and encoded here, in the reading process; anything else as it is."""
+    if not isinstance(unit.outcome, PnrPush):
+        return unit
+    push, removals = protect_push(unit.outcome, policy)
+    return _Unit(unit.raw, push, policy.version, removals, encode_push(push))
 
 
 def ingest(

@@ -9,6 +9,7 @@ SQLite (a file in the data folder) is the embedded default; PostgreSQL (``postgr
 what a PIU runs in production. Both pass the same contract tests (``tests/store``).
 """
 
+from openpiu.store.codec import EncodedPush, encode_push
 from openpiu.store.protocols import (
     TRANSITIONS,
     Accounts,
@@ -80,6 +81,7 @@ __all__ = [
     "Criteria",
     "CriterionSpec",
     "Decisions",
+    "EncodedPush",
     "FlightPush",
     "FlightStatus",
     "HitCounts",
@@ -118,6 +120,7 @@ __all__ = [
     "UnstorablePush",
     "Watchlists",
     "create_engine",
+    "encode_push",
     "open_store",
     "upgrade",
 ]

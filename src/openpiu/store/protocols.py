@@ -35,6 +35,7 @@ from openpiu.model import (
     WatchlistEntry,
 )
 from openpiu.model.access import Role
+from openpiu.store.codec import EncodedPush
 
 __all__ = [
     "TRANSITIONS",
@@ -783,8 +784,14 @@ class Bookings(Protocol):
         """
         ...
 
-    def store_parts(self, parts: list[tuple[int, PnrPush]]) -> PushResult:
-        """Store one push delivered in several messages (the parts in order) as one push."""
+    def store_parts(
+        self, parts: list[tuple[int, PnrPush]], *, encoded: Mapping[int, EncodedPush] | None = None
+    ) -> PushResult:
+        """Store one push delivered in several messages (the parts in order) as one push.
+
+        ``encoded``: by message id, parts already encoded with :func:`~openpiu.store.codec.encode_push`
+        (in a reader process, say); the others are encoded here.
+        """
         ...
 
     def flight(self, flight_id: int) -> StoredFlight | None: ...

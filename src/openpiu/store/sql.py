@@ -15,6 +15,11 @@ Concurrency rules, so that re-delivery and retries are idempotent:
 - audit events are numbered by the writer; a race loses on the primary key (or on the unique
   ``prev_hash``, which makes a fork impossible) and is retried.
 
+Durability: a receipt (``receive``) and everything a person does commit synchronously; the steps of a
+message after its receipt, which processing it again gives again, do not wait for the disk (see
+``_write_derived``). The rows of a push go in by the driver's bulk path, with their ids taken first
+(``_new_ids``, ``_bulk_insert``).
+
 Logs name message, flight and booking ids and counts, never personal data.
 """
 
@@ -24,14 +29,13 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -53,11 +57,14 @@ from openpiu.model import (
 )
 from openpiu.store import schema as t
 from openpiu.store.codec import (
+    EncodedBooking,
+    EncodedPush,
     api_person_from_parts,
+    dumps,
+    encode_booking,
     from_json,
     join_booking,
     split_api_person,
-    split_booking,
     to_json,
     traveller_from_parts,
 )
@@ -103,6 +110,9 @@ _log = logging.getLogger(__name__)
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _WRITE = "openpiu_write"  # execution option: this connection writes (SQLite: BEGIN IMMEDIATE)
+#: Execution option: this transaction writes only what the kept messages give again, so its commit need
+#: not wait for the disk (see `SqlStore._write_derived`).
+_DERIVED = "openpiu_derived"
 _AUDIT_ATTEMPTS = 20
 #: MSG function of a full push: every booking on the flight (141 is an update: only what changed).
 FULL_PUSH = "22"
@@ -130,7 +140,15 @@ def create_engine(url: str) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get(_WRITE, False)
+        options = connection.get_execution_options()
+        immediate = options.get(_WRITE, False)
+        # Under WAL, NORMAL syncs at checkpoints instead of at every commit: a commit survives a crash of
+        # the process, not a power cut. FULL (the default) for everything else. Set only on a change.
+        synchronous = "NORMAL" if immediate and options.get(_DERIVED, False) else "FULL"
+        info = connection.connection.info
+        if info.get(_DERIVED) != synchronous:
+            connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+            info[_DERIVED] = synchronous
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -183,7 +201,7 @@ def _dumps(value: Any) -> str:
 
 def _fast_dumps(value: Any) -> str:
     """The documents the store writes (the codec's output: plain JSON values), several times faster."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    return dumps(value)
 
 
 def _insert(connection: Connection, table: sa.Table) -> Any:
@@ -193,12 +211,115 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
+def _new_ids(connection: Connection, table: sa.Table, count: int) -> list[int]:
+    """Ids for ``count`` new rows of ``table``, taken before inserting them.
+
+    With the ids known, many rows go in as one plain executemany: an INSERT ... RETURNING of many rows
+    whose ids must come back in order is run one row at a time on SQLite (and in sorted batches on
+    PostgreSQL), which was most of the cost of storing a push. SQLite: the next rowids, safe because the
+    caller's transaction began IMMEDIATE (the only writer) and the table has no AUTOINCREMENT (so these
+    are the ids SQLite itself would have given). PostgreSQL: the column's own sequence, as a default would.
+    """
+    if count <= 0:
+        return []
+    if connection.dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        values = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+        return sorted(connection.execute(values).scalars())
+    last = connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+def _bulk_insert(
+    connection: Connection, table: sa.Table, rows: list[dict[str, Any]], *, json_text: Collection[str] = ()
+) -> None:
+    """Insert ``rows`` (each with the same keys, every id given) by the driver's bulk path.
+
+    The rows of a push (versions, travellers and their identities: tens of thousands a minute) were most
+    of the writer's time when they went through SQLAlchemy's executemany one parameter set at a time;
+    here each value goes through its column's own bind processor (so what is stored is what an
+    ``insert`` would store) and then straight to the driver: PostgreSQL's COPY, SQLite's executemany.
+    JSON documents are serialised by the engine's serialiser, but for the columns in ``json_text``, whose
+    values are JSON text already (:func:`~openpiu.store.codec.dumps`); none of these columns is nullable.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    names = list(rows[0])
+    converters: list[Any] = []
+    for name in names:
+        column_type = table.c[name].type
+        if name in json_text:
+            converters.append(None)
+        elif isinstance(column_type, sa.JSON):
+            converters.append(_fast_dumps)
+        else:
+            converters.append(column_type.dialect_impl(dialect).bind_processor(dialect))
+    values = [[row[name] for name in names] for row in rows]
+    for i, convert in enumerate(converters):
+        if convert is not None:
+            for value in values:
+                if value[i] is not None:
+                    value[i] = convert(value[i])
+    quote = dialect.identifier_preparer.quote
+    target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))})"
+    driver = connection.connection.driver_connection
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:  # type: ignore[union-attr]
+            for value in values:
+                copy.write_row(value)
+    else:
+        placeholders = ", ".join("?" * len(names))
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(f"INSERT INTO {target} VALUES ({placeholders})", values)
+        finally:
+            cursor.close()
+
+
+def _bulk_update(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Update the rows of ``table`` named by each dict's ``id`` with its other values (the same keys in
+    every dict), as one executemany of the driver (SQLAlchemy's would process every row in Python).
+    Values go through their columns' bind processors; no JSON columns here."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    names = [name for name in rows[0] if name != "id"]
+    converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    values = [[row[name] for name in names] + [row["id"]] for row in rows]
+    for i, convert in enumerate(converters):
+        if convert is not None:
+            for value in values:
+                if value[i] is not None:
+                    value[i] = convert(value[i])
+    mark = "%s" if dialect.name == "postgresql" else "?"
+    quote = dialect.identifier_preparer.quote
+    assignments = ", ".join(f"{quote(name)} = {mark}" for name in names)
+    statement = (
+        f"UPDATE {dialect.identifier_preparer.format_table(table)} SET {assignments} WHERE id = {mark}"
+    )
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(statement, values)
+    finally:
+        cursor.close()
+
+
+class _BookingState(NamedTuple):
+    """What storing a push needs of a booking already on the flight."""
+
+    id: int
+    version_count: int
+    current_pushed_at: datetime | None
+
+
 class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
         self._engine = engine
         self._writer = engine.execution_options(**{_WRITE: True})
+        self._derived_writer = engine.execution_options(**{_WRITE: True, _DERIVED: True})
         self._clock = clock
 
     @property
@@ -211,6 +332,24 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         with self._writer.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _write_derived(self) -> Iterator[Connection]:
+        """A transaction that writes only what a kept message gives again when it is processed again: a
+        step of a message after `receive` (its state, what it stores, merges, reassembly).
+
+        Its commit does not wait for the disk (SQLite: ``synchronous=NORMAL`` under WAL; PostgreSQL:
+        ``synchronous_commit=off``). A crash of the process loses nothing; a power cut or an operating
+        system crash can undo the last such commits, never a receipt: ``receive`` commits synchronously,
+        and the log is written in order, so each synchronous commit makes every commit before it durable
+        too. So what a power cut can undo is the last few steps, in order: the database is as a kill of the
+        process a moment earlier would have left it (which resume, run at every start, takes up again, as
+        tests/pipeline/test_no_loss.py shows for every such moment), and never inconsistent.
+        """
+        with self._derived_writer.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield connection
 
     @contextmanager
@@ -305,7 +444,9 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
             raise ValueError("quarantining a message needs a reason a person can read")
         m = t.messages
         now = self._now()
-        with self._write() as connection:
+        # Back to received is a person's retry of a quarantined message, not a step the pipeline redoes.
+        write = self._write if state is MessageState.RECEIVED else self._write_derived
+        with write() as connection:
             row = connection.execute(sa.select(m).where(m.c.id == message_id).with_for_update()).one_or_none()
             if row is None:
                 raise NotFound(f"no message {message_id}")
@@ -374,7 +515,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
     def add_part(self, message_id: int, *, key: str, part: int, final: bool) -> SeriesState:
         ps, pp = t.push_series, t.push_parts
         now = self._now()
-        with self._write() as connection:
+        with self._write_derived() as connection:
             if connection.dialect.name == "postgresql":
                 # one writer per series key at a time, so two workers never open two series for it
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
@@ -446,7 +587,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
         if state not in ("stored", "quarantined"):
             raise ValueError(f"a series is closed as stored or quarantined, not {state!r}")
         ps = t.push_series
-        with self._write() as connection:
+        with self._write_derived() as connection:
             connection.execute(
                 sa.update(ps)
                 .where(ps.c.id == series_id, ps.c.state == "open")
@@ -463,7 +604,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
         origin = leg.origin or ""
         m, pl, ap = t.messages, t.passenger_lists, t.api_persons
         now = self._now()
-        with self._write() as connection:
+        with self._write_derived() as connection:
             message = connection.execute(
                 sa.select(m.c.id).where(m.c.id == message_id).with_for_update()
             ).one_or_none()
@@ -504,23 +645,27 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
             ).scalar_one()
             splits = [split_api_person(person) for person in plist.persons]
             if splits:
-                ids = connection.execute(
-                    sa.insert(ap).returning(ap.c.id, sort_by_parameter_order=True),
+                ids = _new_ids(connection, ap, len(splits))
+                _bulk_insert(
+                    connection,
+                    ap,
                     [
                         {
+                            "id": pid,
                             "list_id": list_id,
                             "flight_date": flight_date,
                             "position": position,
                             "role": person.role.value,
                             "record": public,
                         }
-                        for position, (person, (public, _)) in enumerate(
-                            zip(plist.persons, splits, strict=True)
+                        for position, (pid, person, (public, _)) in enumerate(
+                            zip(ids, plist.persons, splits, strict=True)
                         )
                     ],
-                ).scalars()
-                connection.execute(
-                    sa.insert(t.api_person_identities),
+                )
+                _bulk_insert(
+                    connection,
+                    t.api_person_identities,
                     [
                         {
                             "api_person_id": pid,
@@ -626,7 +771,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
             return 0
         am, ap = t.api_matches, t.api_persons
         now = self._now()
-        with self._write() as connection:
+        with self._write_derived() as connection:
             dates = dict(
                 connection.execute(
                     sa.select(ap.c.id, ap.c.flight_date).where(
@@ -678,7 +823,9 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
     def store_push(self, message_id: int, push: PnrPush) -> PushResult:
         return self.store_parts([(message_id, push)])
 
-    def store_parts(self, parts: list[tuple[int, PnrPush]]) -> PushResult:
+    def store_parts(
+        self, parts: list[tuple[int, PnrPush]], *, encoded: Mapping[int, EncodedPush] | None = None
+    ) -> PushResult:
         if not parts:
             raise ValueError("a push has at least one part")
         message_ids = [mid for mid, _ in parts]
@@ -693,7 +840,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
         operating = _operating_flight(flight)
         now = self._now()
         m, f, b, v = t.messages, t.flights, t.bookings, t.booking_versions
-        with self._write() as connection:
+        with self._write_derived() as connection:
             found = connection.execute(
                 sa.select(m.c.id, m.c.received_at, m.c.flight_date)
                 .where(m.c.id.in_(message_ids))
@@ -772,26 +919,8 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
             ]
             keys = [booking.locator or f"~{mid}/{position}" for mid, _, position, booking in pushed]
             bookings_pushed = [booking for *_, booking in pushed]
-            if keys:
-                connection.execute(
-                    _insert(connection, b).on_conflict_do_nothing(
-                        index_elements=["flight_id", "booking_key"]
-                    ),
-                    [
-                        {
-                            "flight_id": flight_id,
-                            "flight_date": flight_date,
-                            "booking_key": key,
-                            "locator": booking.locator,
-                            "version_count": 0,
-                            "cancelled": False,
-                            "updated_at": now,
-                        }
-                        for key, booking in dict(zip(keys, bookings_pushed, strict=True)).items()
-                    ],
-                )
-            state = {
-                row.booking_key: row
+            state: dict[str, _BookingState] = {
+                row.booking_key: _BookingState(row.id, row.version_count, row.current_pushed_at)
                 for row in connection.execute(
                     sa.select(b.c.id, b.c.booking_key, b.c.version_count, b.c.current_pushed_at)
                     .where(b.c.flight_id == flight_id, b.c.booking_key.in_(set(keys)) if keys else sa.false())
@@ -799,9 +928,37 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
                     .with_for_update()
                 )
             }
+            # The flight's row is locked: no one else adds bookings to it meanwhile.
+            unknown = {
+                key: booking
+                for key, booking in dict(zip(keys, bookings_pushed, strict=True)).items()
+                if key not in state
+            }
+            booking_ids = _new_ids(connection, b, len(unknown))
+            _bulk_insert(
+                connection,
+                b,
+                [
+                    {
+                        "id": booking_id,
+                        "flight_id": flight_id,
+                        "flight_date": flight_date,
+                        "booking_key": key,
+                        "locator": booking.locator,
+                        "version_count": 0,
+                        "cancelled": False,
+                        "updated_at": now,
+                    }
+                    for booking_id, (key, booking) in zip(booking_ids, unknown.items(), strict=True)
+                ],
+            )
+            state |= {
+                key: _BookingState(booking_id, 0, None)
+                for booking_id, key in zip(booking_ids, unknown, strict=True)
+            }
             new_bookings = sum(1 for key in set(keys) if state[key].version_count == 0)
             counts = {key: state[key].version_count for key in keys}
-            splits = [split_booking(booking) for booking in bookings_pushed]
+            splits = _encoded(parts, encoded or {})
             version_rows = []
             for key, (mid, part, position, booking), split in zip(keys, pushed, splits, strict=True):
                 counts[key] += 1
@@ -824,17 +981,21 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
                 )
             version_ids: list[int] = []
             if version_rows:
-                version_ids = list(
-                    connection.execute(
-                        sa.insert(v).returning(v.c.id, sort_by_parameter_order=True), version_rows
-                    ).scalars()
+                version_ids = _new_ids(connection, v, len(version_rows))
+                _bulk_insert(
+                    connection,
+                    v,
+                    [{"id": vid, **row} for vid, row in zip(version_ids, version_rows, strict=True)],
+                    json_text={"record"},
                 )
-                connection.execute(
-                    sa.insert(t.booking_identities),
+                _bulk_insert(
+                    connection,
+                    t.booking_identities,
                     [
                         {"version_id": vid, "flight_date": flight_date, "record": split.identity}
                         for vid, split in zip(version_ids, splits, strict=True)
                     ],
+                    json_text={"record"},
                 )
             self._insert_travellers(connection, version_rows, version_ids, splits, bookings_pushed)
 
@@ -858,35 +1019,24 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
                 entry["version_count"] = row["version"]
                 current[key] = entry
             changed = [
-                {**e, "updated_at": now} for e in current.values() if e["current_version_id"] is not None
+                {
+                    "id": e["b_id"],
+                    "current_version_id": e["current_version_id"],
+                    "current_pushed_at": e["current_pushed_at"],
+                    "cancelled": e["cancelled"],
+                    "version_count": e["version_count"],
+                    "updated_at": now,
+                }
+                for e in current.values()
+                if e["current_version_id"] is not None
             ]
             counted = [
-                {"b_id": e["b_id"], "version_count": e["version_count"], "updated_at": now}
+                {"id": e["b_id"], "version_count": e["version_count"], "updated_at": now}
                 for e in current.values()
                 if e["current_version_id"] is None
             ]
-            if changed:
-                connection.execute(
-                    sa.update(b)
-                    .where(b.c.id == sa.bindparam("b_id"))
-                    .values(
-                        current_version_id=sa.bindparam("current_version_id"),
-                        current_pushed_at=sa.bindparam("current_pushed_at"),
-                        cancelled=sa.bindparam("cancelled"),
-                        version_count=sa.bindparam("version_count"),
-                        updated_at=sa.bindparam("updated_at"),
-                    ),
-                    changed,
-                )
-            if counted:
-                connection.execute(
-                    sa.update(b)
-                    .where(b.c.id == sa.bindparam("b_id"))
-                    .values(
-                        version_count=sa.bindparam("version_count"), updated_at=sa.bindparam("updated_at")
-                    ),
-                    counted,
-                )
+            _bulk_update(connection, b, changed)
+            _bulk_update(connection, b, counted)
             connection.execute(
                 sa.insert(t.flight_pushes).values(
                     flight_id=flight_id,
@@ -1007,7 +1157,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
         connection: Connection,
         version_rows: list[dict[str, Any]],
         version_ids: list[int],
-        splits: list[Any],
+        splits: list[EncodedBooking],
         pushed: list[Booking],
     ) -> None:
         rows: list[dict[str, Any]] = []
@@ -1042,12 +1192,18 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
         if not rows:
             return
         tr = t.travellers
-        ids = connection.execute(
-            sa.insert(tr).returning(tr.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
-        connection.execute(
-            sa.insert(t.traveller_identities),
+        ids = _new_ids(connection, tr, len(rows))
+        _bulk_insert(
+            connection,
+            tr,
+            [{"id": tid, **row} for tid, row in zip(ids, rows, strict=True)],
+            json_text={"record"},
+        )
+        _bulk_insert(
+            connection,
+            t.traveller_identities,
             [{"traveller_id": tid, **identity} for tid, identity in zip(ids, identities, strict=True)],
+            json_text={"record"},
         )
 
     def _stored_result(self, connection: Connection, message_ids: list[int]) -> PushResult:
@@ -1579,6 +1735,20 @@ def event_hash(event: AuditEvent) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _encoded(parts: list[tuple[int, PnrPush]], encoded: Mapping[int, EncodedPush]) -> list[EncodedBooking]:
+    """Every booking of the parts encoded for storing, in order: as encoded ahead, or encoded now."""
+    splits: list[EncodedBooking] = []
+    for mid, push in parts:
+        ahead = encoded.get(mid)
+        if ahead is None:
+            splits.extend(encode_booking(booking) for booking in push.bookings)
+        elif len(ahead.bookings) == len(push.bookings):
+            splits.extend(ahead.bookings)
+        else:
+            raise ValueError(f"message {mid}: encoded {len(ahead.bookings)} bookings of {len(push.bookings)}")
+    return splits
 
 
 def _aware(value: datetime) -> datetime:
