@@ -30,9 +30,9 @@ from openpiu.pipeline import OUT_OF_SCOPE, Ingestor, IngestResult, Prepared, pre
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy, load_scope
 from openpiu.settings import Settings
-from openpiu.store import MessageState, open_store
+from openpiu.store import MessageState, Store, open_store
 
-__all__ = ["IngestSummary", "files_in", "ingest_paths", "notified_scope", "status"]
+__all__ = ["IngestSummary", "files_in", "ingest_paths", "notified_scope", "status", "status_of"]
 
 _log = logging.getLogger(__name__)
 
@@ -213,12 +213,17 @@ def status(url: str, *, clock: Clock) -> dict[str, Any]:
     """What the database holds, counted from stored data."""
     store = open_store(url, clock=clock)
     try:
-        counts = store.message_counts()
-        bookings = store.booking_counts()
-        api = store.api_counts()
-        hits = store.hit_count()
+        return status_of(store)
     finally:
         store.close()
+
+
+def status_of(store: Store) -> dict[str, Any]:
+    """:func:`status` of an open store (the operations page's counts)."""
+    counts = store.message_counts()
+    bookings = store.booking_counts()
+    api = store.api_counts()
+    hits = store.hit_count()
     by_state = counts.by_state
     return {
         "messages": {

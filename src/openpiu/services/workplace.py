@@ -1,5 +1,5 @@
-"""The analyst's workplace: the services behind the screens (review, travel, search, transmission) on one
-store.
+"""The workplace: the services behind the screens (review, travel, search, transmission; the supervisors'
+criteria and watchlists; the operators' inbox) on one store.
 
 `Workplace.open(settings, clock)` opens the database named by the settings (its schema must be up to
 date); the web application holds one from startup to shutdown.
@@ -8,22 +8,35 @@ date); the web application holds one from startup to shutdown.
 from __future__ import annotations
 
 from openpiu.clock import Clock
+from openpiu.protection import EVERY_FLIGHT, NotifiedScope
 from openpiu.services.audit import AuditLog
+from openpiu.services.criteria_desk import CriteriaDesk
+from openpiu.services.ingest import notified_scope
+from openpiu.services.operations import Operations
 from openpiu.services.review import Review
 from openpiu.services.search import Search
 from openpiu.services.transmission import Transmitter
 from openpiu.services.travel import Travel
-from openpiu.settings import Settings
+from openpiu.services.watchlists import WatchlistDesk
+from openpiu.settings import Settings, load_card_hash_key
 from openpiu.store import Store, open_store
 
 __all__ = ["Workplace"]
 
 
 class Workplace:
-    """Review, travel and search on one store (thread-safe: the store is, the services keep no state
-    but the search's cache of name keys)."""
+    """The screens' services on one store (thread-safe: the store is, the services keep no state but the
+    search's cache of name keys and the operations' pipeline, which retries take in turn)."""
 
-    def __init__(self, store: Store, clock: Clock, transmitter: Transmitter) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        transmitter: Transmitter,
+        *,
+        card_key: bytes | None = None,
+        scope: NotifiedScope = EVERY_FLIGHT,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.review = Review(store)
@@ -31,13 +44,23 @@ class Workplace:
         self.search = Search(store)
         self.transmitter = transmitter
         self.audit = AuditLog(store)
+        self.criteria = CriteriaDesk(store, clock)
+        self.watchlists = WatchlistDesk(store)
+        self.operations = Operations(store, clock, card_key=card_key, scope=scope)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock) -> Workplace:
-        """On the settings' database, transmitting to the settings' allow-list of authorities."""
+        """On the settings' database, transmitting to the settings' allow-list of authorities; a message
+        retried from the quarantine is read with the settings' card key and notified scope."""
         store = open_store(settings.database_url, clock=clock)
         try:
-            return cls(store, clock, Transmitter.from_settings(store, settings))
+            return cls(
+                store,
+                clock,
+                Transmitter.from_settings(store, settings),
+                card_key=load_card_hash_key(settings),
+                scope=notified_scope(settings),
+            )
         except BaseException:
             store.close()
             raise

@@ -51,8 +51,11 @@ __all__ = [
     "BookingVersion",
     "Bookings",
     "Criteria",
+    "CriteriaDraft",
+    "CriteriaDrafts",
     "CriterionSpec",
     "Decisions",
+    "DraftBacktest",
     "FlightPush",
     "FlightStatus",
     "HitCounts",
@@ -369,6 +372,39 @@ class CriterionSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class DraftBacktest:
+    """The back-test kept with a draft: the flight dates it covered, who ran it and when, and its counts
+    (per criterion and per day; never who matched)."""
+
+    start: date
+    end: date
+    at: datetime
+    by: str
+    summary: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CriteriaDraft:
+    """Criteria text as a supervisor saved it: never changed; a revision is a new draft ``based_on`` it."""
+
+    id: int
+    text: str
+    author: str
+    created_at: datetime
+    based_on: int | None = None
+    backtest: DraftBacktest | None = None  # the latest back-test of this text
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+
+    @property
+    def state(self) -> str:
+        """approved, back-tested or draft."""
+        if self.approved_at is not None:
+            return "approved"
+        return "back-tested" if self.backtest is not None else "draft"
+
+
+@dataclass(frozen=True, slots=True)
 class StoredHit:
     id: int
     flight_date: date
@@ -667,6 +703,40 @@ class Criteria(Protocol):
     def active_criteria(self) -> list[CriterionSpec]: ...
 
 
+class CriteriaDrafts(Protocol):
+    """Drafts of criteria, their back-tests and their approval (which activates them, four eyes)."""
+
+    def save_draft(self, text: str, *, author: str, based_on: int | None = None) -> CriteriaDraft:
+        """Keep a new draft (NotFound when ``based_on`` names no draft); audited in the same transaction."""
+        ...
+
+    def draft(self, draft_id: int) -> CriteriaDraft | None: ...
+
+    def drafts(self, *, limit: int = 100) -> list[CriteriaDraft]:
+        """The newest drafts first."""
+        ...
+
+    def record_backtest(
+        self,
+        draft_id: int,
+        *,
+        actor: str,
+        start: date,
+        end: date,
+        summary: Mapping[str, Any],
+        criteria: Sequence[str],
+    ) -> CriteriaDraft:
+        """Keep a back-test's counts with the draft, and the audit event of the read of the stored travel
+        data it made, together. InvalidTransition once the draft is approved."""
+        ...
+
+    def approve_draft(self, draft_id: int, specs: Sequence[CriterionSpec], *, actor: str) -> CriteriaDraft:
+        """Approve the draft and activate its criteria as ``specs``, in one transaction with their audit
+        events. InvalidTransition when it is approved already, was not back-tested, was written by
+        ``actor`` (four eyes), or a criterion's version exists already (versions are never rewritten)."""
+        ...
+
+
 class Hits(Protocol):
     """Automated matches waiting for an analyst; a re-push updates a traveller's hit, never doubles it."""
 
@@ -938,6 +1008,7 @@ class Store(
     PassengerLists,
     Watchlists,
     Criteria,
+    CriteriaDrafts,
     Hits,
     Decisions,
     Transmissions,

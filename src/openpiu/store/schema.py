@@ -37,6 +37,7 @@ __all__ = [
     "booking_versions",
     "bookings",
     "criteria",
+    "criteria_drafts",
     "decisions",
     "discarded_messages",
     "flight_designators",
@@ -432,6 +433,26 @@ criteria = sa.Table(
     sa.Column("activated_at", UtcDateTime, nullable=False),
     sa.Column("activated_by", sa.Text, nullable=False),
     sa.UniqueConstraint("criterion_id", "version"),
+)
+
+#: Criteria as supervisors draft them on the criteria pages: each save is a new row (the text never changes,
+#: so a back-test and an approval always concern exactly the text shown); only the back-test's counts and
+#: the approval are written later.
+criteria_drafts = sa.Table(
+    "criteria_drafts",
+    metadata,
+    _id(),
+    sa.Column("text", sa.Text, nullable=False),  # the criteria YAML as written
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("based_on", Id, sa.ForeignKey("criteria_drafts.id")),  # the draft this one revises
+    sa.Column("backtest_from", sa.Date),
+    sa.Column("backtest_to", sa.Date),
+    sa.Column("backtest", Document),  # counts per criterion and day only: no personal data
+    sa.Column("backtested_at", UtcDateTime),
+    sa.Column("backtested_by", sa.Text),
+    sa.Column("approved_by", sa.Text),
+    sa.Column("approved_at", UtcDateTime),
 )
 
 hits = sa.Table(

@@ -100,6 +100,7 @@ from openpiu.store.protocols import (
     UnstorablePush,
 )
 from openpiu.store.sql_accounts import SqlAccounts
+from openpiu.store.sql_drafts import DraftsMixin, activate_in
 from openpiu.store.sql_review import ReviewMixin, criterion_spec, stored_hit
 from openpiu.store.sql_transmissions import TransmissionsMixin
 from openpiu.store.sql_views import ViewsMixin, stored_flight
@@ -313,7 +314,7 @@ class _BookingState(NamedTuple):
     current_pushed_at: datetime | None
 
 
-class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
+class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAccounts):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
@@ -1469,34 +1470,8 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, SqlAccounts):
             ]
 
     def activate_criterion(self, spec: CriterionSpec, *, actor: str) -> CriterionSpec:
-        c = t.criteria
-        now = self._now()
-        activated = replace(spec, activated_at=now, activated_by=actor)
-        document = {
-            "title": spec.title,
-            "owner": spec.owner,
-            "purpose": spec.purpose,
-            "approved_by": spec.approved_by,
-            "approved_on": None if spec.approved_on is None else spec.approved_on.isoformat(),
-            "review_date": None if spec.review_date is None else spec.review_date.isoformat(),
-            "expires_on": None if spec.expires_on is None else spec.expires_on.isoformat(),
-        }
         with self._write() as connection:
-            connection.execute(sa.update(c).where(c.c.criterion_id == spec.criterion_id).values(active=False))
-            known = connection.execute(
-                sa.select(c.c.id).where(c.c.criterion_id == spec.criterion_id, c.c.version == spec.version)
-            ).first()
-            values = {"record": document, "source": spec.source, "active": True, "activated_at": now}
-            if known is None:
-                connection.execute(
-                    sa.insert(c).values(
-                        criterion_id=spec.criterion_id, version=spec.version, activated_by=actor, **values
-                    )
-                )
-            else:  # the same version activated again (after a deactivation)
-                connection.execute(
-                    sa.update(c).where(c.c.id == known.id).values(activated_by=actor, **values)
-                )
+            activated = activate_in(connection, spec, actor=actor, now=self._now())
         _log.info("criterion %s version %s activated", spec.criterion_id, spec.version)
         return activated
 

@@ -57,6 +57,19 @@ NAV: Final[tuple[NavItem, ...]] = (
         "Transmissions", "/transmissions", Action.TRANSMISSIONS_REQUEST, "confirmed hits sent to authorities"
     ),
     NavItem("Audit log", "/audit", Action.AUDIT_READ, "who read, searched, decided and sent what, and why"),
+    NavItem(
+        "Criteria",
+        "/criteria",
+        Action.CRITERIA_READ,
+        "the pre-determined criteria screened with, their review dates, drafts and back-tests",
+    ),
+    NavItem("Watchlists", "/watchlists", Action.WATCHLISTS_READ, "every list and version screened against"),
+    NavItem(
+        "Operations",
+        "/operations",
+        Action.OPERATIONS_READ,
+        "the inbox, the quarantine and its retry, carriers' pushes against those owed",
+    ),
     NavItem("Users", "/users", Action.USERS_MANAGE, "the accounts, their roles, who is disabled or locked"),
 )
 
