@@ -27,6 +27,7 @@ from openpiu.store import (
 
 __all__ = [
     "EXPECTED_PUSHES",
+    "MAX_OTHER_BOOKINGS",
     "BoardRow",
     "BookingView",
     "CarrierCompliance",
@@ -43,6 +44,10 @@ __all__ = [
 #: Pushes a carrier owes per flight (Directive Art 8(3)): 24 to 48 hours before departure, and once
 #: boarding has closed. The first is due at T-24h, the second at departure.
 EXPECTED_PUSHES = ((timedelta(hours=24), "before departure (T-48h to T-24h)"), (timedelta(0), "at closure"))
+
+
+#: Other bookings of the same person shown on a traveller's page (the most recent).
+MAX_OTHER_BOOKINGS = 20
 
 
 class NoSuchRecord(NotFound):
@@ -254,14 +259,17 @@ class Travel:
         person = stored.traveller
         others: list[tuple[StoredTraveller, StoredBooking]] = []
         if person.surname:
-            for other in store.travellers_named(person.surname):
-                if other.booking_id == stored.booking_id:
-                    continue
-                if (other.traveller.given_names, other.traveller.date_of_birth) != (
-                    person.given_names,
-                    person.date_of_birth,
-                ):
-                    continue  # same surname, another person (or not known to be the same)
+            same = [
+                other
+                for other in store.travellers_named(person.surname)
+                if other.booking_id != stored.booking_id
+                # the same surname is not the same person: given names and date of birth must agree too
+                and (other.traveller.given_names, other.traveller.date_of_birth)
+                == (person.given_names, person.date_of_birth)
+            ]
+            # the most recent flights first, and only so many: each is a whole booking to read
+            same.sort(key=lambda other: (other.flight_date, other.id), reverse=True)
+            for other in same[:MAX_OTHER_BOOKINGS]:
                 found = store.booking(other.booking_id)
                 if found is not None:
                     others.append((other, found))

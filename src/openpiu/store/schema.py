@@ -182,7 +182,9 @@ bookings = sa.Table(
     # The locator, or for a booking without one a key unique to its message and position.
     sa.Column("booking_key", sa.Text, nullable=False),
     sa.Column("locator", sa.Text, index=True),
-    sa.Column("current_version_id", Id),  # no foreign key: versions point here already
+    # No foreign key (versions point here already); indexed: a flight's or a name's current travellers
+    # are found by joining their version to it.
+    sa.Column("current_version_id", Id, index=True),
     sa.Column("current_pushed_at", UtcDateTime),
     sa.Column("version_count", sa.Integer, nullable=False),
     sa.Column("cancelled", sa.Boolean, nullable=False),
