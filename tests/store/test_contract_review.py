@@ -189,3 +189,22 @@ def test_the_audit_log_is_searched_newest_first(store: Store, clock: FixedClock)
     assert [e.seq for e in store.find_events(AuditQuery(since=START + timedelta(minutes=30)))] == [4, 3, 2]
     assert [e.seq for e in store.find_events(AuditQuery(until=START))] == [1]
     assert [e.seq for e in store.find_events(AuditQuery(limit=2, offset=1))] == [3, 2]
+
+
+def test_travellers_of_a_name_narrowed_by_given_names_date_of_birth_and_a_limit(store: Store) -> None:
+    push = full_push()
+    store.store_push(received(store, push, "t24"), push)
+    person = next(t for b in push.bookings if not b.cancelled for t in b.travellers if t.date_of_birth)
+    assert person.surname
+    everyone = store.travellers_named(person.surname)
+    exact = store.travellers_named(
+        person.surname, given_names=person.given_names, date_of_birth=person.date_of_birth
+    )
+    assert exact
+    assert all(
+        (t.traveller.given_names, t.traveller.date_of_birth) == (person.given_names, person.date_of_birth)
+        for t in exact
+    )
+    assert {t.id for t in exact} <= {t.id for t in everyone}
+    assert store.travellers_named(person.surname, given_names="NOT-THEIRS") == []
+    assert store.travellers_named(person.surname, limit=1) == everyone[-1:]

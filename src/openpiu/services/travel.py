@@ -259,15 +259,21 @@ class Travel:
         person = stored.traveller
         others: list[tuple[StoredTraveller, StoredBooking]] = []
         if person.surname:
+            # the same surname is not the same person: given names and date of birth must agree too;
+            # the most recent flights first, and only so many (each is a whole booking to read)
+            named = store.travellers_named(
+                person.surname,
+                given_names=person.given_names,
+                date_of_birth=person.date_of_birth,
+                limit=MAX_OTHER_BOOKINGS + 1,
+            )
             same = [
                 other
-                for other in store.travellers_named(person.surname)
+                for other in named
                 if other.booking_id != stored.booking_id
-                # the same surname is not the same person: given names and date of birth must agree too
                 and (other.traveller.given_names, other.traveller.date_of_birth)
                 == (person.given_names, person.date_of_birth)
             ]
-            # the most recent flights first, and only so many: each is a whole booking to read
             same.sort(key=lambda other: (other.flight_date, other.id), reverse=True)
             for other in same[:MAX_OTHER_BOOKINGS]:
                 found = store.booking(other.booking_id)

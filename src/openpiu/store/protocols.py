@@ -24,6 +24,7 @@ from openpiu.model import (
     Flight,
     Hit,
     HitKind,
+    PartialDate,
     PassengerList,
     PnrPush,
     Transmission,
@@ -898,8 +899,18 @@ class Bookings(Protocol):
         """Every version of the booking, oldest first."""
         ...
 
-    def travellers_named(self, surname: str, *, current_only: bool = True) -> list[StoredTraveller]:
-        """Travellers whose surname is ``surname`` (case-insensitive, exact)."""
+    def travellers_named(
+        self,
+        surname: str,
+        *,
+        current_only: bool = True,
+        given_names: str | None = None,
+        date_of_birth: PartialDate | None = None,
+        limit: int | None = None,
+    ) -> list[StoredTraveller]:
+        """Travellers whose surname is ``surname`` (case-insensitive, exact), oldest first; with
+        ``given_names`` or ``date_of_birth``, only those with exactly these too; with ``limit``, only
+        that many, the most recent flights (still oldest first)."""
         ...
 
     def booking_counts(self) -> BookingCounts: ...

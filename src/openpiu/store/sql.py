@@ -50,6 +50,7 @@ from openpiu.model import (
     Booking,
     Flight,
     Hit,
+    PartialDate,
     PassengerList,
     PnrPush,
     Watchlist,
@@ -1374,19 +1375,33 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
             for row in rows
         ]
 
-    def travellers_named(self, surname: str, *, current_only: bool = True) -> list[StoredTraveller]:
+    def travellers_named(
+        self,
+        surname: str,
+        *,
+        current_only: bool = True,
+        given_names: str | None = None,
+        date_of_birth: PartialDate | None = None,
+        limit: int | None = None,
+    ) -> list[StoredTraveller]:
         tr, ti, b = t.travellers, t.traveller_identities, t.bookings
         joined = tr.join(ti, ti.c.traveller_id == tr.c.id)
         if current_only:
             joined = joined.join(b, b.c.current_version_id == tr.c.version_id)
-        query = (
-            sa.select(tr, ti.c.record.label("identity"))
-            .select_from(joined)
-            .where(ti.c.surname_key == _name_key(surname))
-            .order_by(tr.c.id)
-        )
+        query = sa.select(tr, ti.c.record.label("identity")).select_from(joined)
+        query = query.where(ti.c.surname_key == _name_key(surname))
+        if given_names is not None:
+            query = query.where(ti.c.given_names == given_names)
+        if date_of_birth is not None:
+            query = query.where(ti.c.date_of_birth == date_of_birth.isoformat())
+        if limit is not None:  # the most recent ones, read in the usual order
+            query = query.order_by(tr.c.flight_date.desc(), tr.c.id.desc()).limit(limit)
+            with self._read() as connection:
+                return sorted(
+                    (_stored_traveller(row) for row in connection.execute(query)), key=lambda r: r.id
+                )
         with self._read() as connection:
-            return [_stored_traveller(row) for row in connection.execute(query)]
+            return [_stored_traveller(row) for row in connection.execute(query.order_by(tr.c.id))]
 
     def booking_counts(self) -> BookingCounts:
         def count(table: sa.Table) -> sa.ScalarSelect[int]:
