@@ -208,3 +208,15 @@ def test_travellers_of_a_name_narrowed_by_given_names_date_of_birth_and_a_limit(
     assert {t.id for t in exact} <= {t.id for t in everyone}
     assert store.travellers_named(person.surname, given_names="NOT-THEIRS") == []
     assert store.travellers_named(person.surname, limit=1) == everyone[-1:]
+
+
+def test_booking_summaries_name_bookings_without_their_content(store: Store) -> None:
+    push = full_push()
+    stored = store.store_push(received(store, push, "t24"), push)
+    bookings = store.current_bookings(stored.flight_id)
+    wanted = [bookings[1].id, bookings[0].id, 10**9]
+    found = store.booking_summaries(wanted)
+    assert [(b.id, b.locator, b.flight_id, b.cancelled) for b in found] == [
+        (b.id, b.locator, b.flight_id, b.cancelled) for b in sorted(bookings[:2], key=lambda b: b.id)
+    ]
+    assert store.booking_summaries([]) == []

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from openpiu.analysis.changes import Change, changes
 from openpiu.model import Booking, CheckIn, Flight, Traveller
 from openpiu.store import (
+    BookingSummary,
     BookingVersion,
     FlightPush,
     FlightStatus,
@@ -119,7 +120,7 @@ class TravellerView:
     traveller: StoredTraveller
     booking: StoredBooking | None
     flight: StoredFlight | None
-    other_bookings: list[tuple[StoredTraveller, StoredBooking]]  # same name and date of birth
+    other_bookings: list[tuple[StoredTraveller, BookingSummary]]  # same name and date of birth
     hits: list[StoredHit]
 
 
@@ -257,7 +258,7 @@ class Travel:
         store.record(actor=actor, action="traveller.read", subject=f"traveller:{traveller_id}", reason=reason)
         booking = store.booking(stored.booking_id)
         person = stored.traveller
-        others: list[tuple[StoredTraveller, StoredBooking]] = []
+        others: list[tuple[StoredTraveller, BookingSummary]] = []
         if person.surname:
             # the same surname is not the same person: given names and date of birth must agree too;
             # the most recent flights first, and only so many (each is a whole booking to read)
@@ -275,10 +276,9 @@ class Travel:
                 == (person.given_names, person.date_of_birth)
             ]
             same.sort(key=lambda other: (other.flight_date, other.id), reverse=True)
-            for other in same[:MAX_OTHER_BOOKINGS]:
-                found = store.booking(other.booking_id)
-                if found is not None:
-                    others.append((other, found))
+            same = same[:MAX_OTHER_BOOKINGS]
+            summaries = {b.id: b for b in store.booking_summaries([other.booking_id for other in same])}
+            others = [(other, summaries[other.booking_id]) for other in same if other.booking_id in summaries]
         key = person.ref or f"#{stored.position}"
         hits = []
         if booking is not None:

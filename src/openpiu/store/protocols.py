@@ -49,6 +49,7 @@ __all__ = [
     "AuditEvent",
     "AuditQuery",
     "BookingCounts",
+    "BookingSummary",
     "BookingVersion",
     "Bookings",
     "Criteria",
@@ -428,6 +429,17 @@ class FlightPush:
     pushed_at: datetime  # when the carrier prepared it (else when it arrived)
     stored_at: datetime
     bookings: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookingSummary:
+    """A booking named in a list: which it is and on which flight, without its content."""
+
+    id: int
+    flight_id: int
+    flight_date: date
+    locator: str | None
+    cancelled: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -873,6 +885,10 @@ class Bookings(Protocol):
 
     def flight_board(self, flight_dates: Sequence[date]) -> list[FlightStatus]:
         """The flights of those dates (by departure), each with its pushes and hit counts."""
+        ...
+
+    def booking_summaries(self, booking_ids: Sequence[int]) -> list[BookingSummary]:
+        """Those bookings, by id, without their content."""
         ...
 
     def surnames(self, from_date: date, to_date: date) -> list[str]:

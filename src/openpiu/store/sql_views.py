@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Row
 from openpiu.model import Flight
 from openpiu.store import schema as t
 from openpiu.store.codec import from_json, traveller_from_parts
-from openpiu.store.protocols import FlightPush, FlightStatus, StoredFlight, StoredTraveller
+from openpiu.store.protocols import BookingSummary, FlightPush, FlightStatus, StoredFlight, StoredTraveller
 
 __all__ = ["ViewsMixin", "stored_flight"]
 
@@ -146,5 +146,20 @@ class ViewsMixin:
                     position=row.position,
                     traveller=traveller_from_parts(row.record, row.identity),
                 )
+                for row in connection.execute(query)
+            ]
+
+    def booking_summaries(self, booking_ids: Sequence[int]) -> list[BookingSummary]:
+        b = t.bookings
+        if not booking_ids:
+            return []
+        query = (
+            sa.select(b.c.id, b.c.flight_id, b.c.flight_date, b.c.locator, b.c.cancelled)
+            .where(b.c.id.in_(sorted(set(booking_ids))))
+            .order_by(b.c.id)
+        )
+        with self._read() as connection:
+            return [
+                BookingSummary(row.id, row.flight_id, row.flight_date, row.locator, bool(row.cancelled))
                 for row in connection.execute(query)
             ]
