@@ -30,16 +30,20 @@ def verify_audit(url: str, *, clock: Clock) -> AuditVerification:
     """Recompute the chain of the audit log at ``url``."""
     store = open_store(url, clock=clock)
     try:
-        check = store.verify()
-        event = None
-        if check.broken_at is not None:
-            found = store.events(after=check.broken_at - 1, limit=1)
-            event = found[0] if found and found[0].seq == check.broken_at else None
-        return AuditVerification(
-            ok=check.ok, events=check.events, broken_at=check.broken_at, problem=check.problem, event=event
-        )
+        return _verification(store)
     finally:
         store.close()
+
+
+def _verification(store: Store) -> AuditVerification:
+    check = store.verify()
+    event = None
+    if check.broken_at is not None:
+        found = store.events(after=check.broken_at - 1, limit=1)
+        event = found[0] if found and found[0].seq == check.broken_at else None
+    return AuditVerification(
+        ok=check.ok, events=check.events, broken_at=check.broken_at, problem=check.problem, event=event
+    )
 
 
 class AuditLog:
@@ -69,17 +73,11 @@ class AuditLog:
         return self.store.find_events(query)
 
     def verify(self, actor: str) -> AuditVerification:
-        check = self.store.verify()
-        event = None
-        if check.broken_at is not None:
-            found = self.store.events(after=check.broken_at - 1, limit=1)
-            event = found[0] if found and found[0].seq == check.broken_at else None
+        result = _verification(self.store)
         self.store.record(
             actor=actor,
             action="audit.verified",
             subject="audit log",
-            details={"ok": check.ok, "events": check.events, "broken_at": check.broken_at},
+            details={"ok": result.ok, "events": result.events, "broken_at": result.broken_at},
         )
-        return AuditVerification(
-            ok=check.ok, events=check.events, broken_at=check.broken_at, problem=check.problem, event=event
-        )
+        return result

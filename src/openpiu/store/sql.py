@@ -43,7 +43,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import IntegrityError
 
 from openpiu.clock import Clock
 from openpiu.model import (
@@ -115,7 +114,6 @@ _WRITE = "openpiu_write"  # execution option: this connection writes (SQLite: BE
 #: Execution option: this transaction writes only what the kept messages give again, so its commit need
 #: not wait for the disk (see `SqlStore._write_derived`).
 _DERIVED = "openpiu_derived"
-_AUDIT_ATTEMPTS = 20
 #: MSG function of a full push: every booking on the flight (141 is an update: only what changed).
 FULL_PUSH = "22"
 
@@ -1606,20 +1604,12 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
     ) -> AuditEvent:
         document = dict(details or {})
         _dumps(document)  # refuse what is not JSON before anything is written
-        for _attempt in range(_AUDIT_ATTEMPTS):
-            try:
-                with self._write() as connection:
-                    return self._append_event(
-                        connection,
-                        actor=actor,
-                        action=action,
-                        subject=subject,
-                        reason=reason,
-                        details=document,
-                    )
-            except IntegrityError:
-                continue  # another writer took this sequence number; chain onto its event
-        raise StoreError(f"could not append an audit event after {_AUDIT_ATTEMPTS} attempts")
+        return self._audited(
+            lambda connection: self._append_event(
+                connection, actor=actor, action=action, subject=subject, reason=reason, details=document
+            ),
+            "an audit event",
+        )
 
     def _append_event(
         self,

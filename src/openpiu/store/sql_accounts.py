@@ -8,9 +8,8 @@ writer, so two failed sign-ins at the same moment are both counted.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,23 +25,13 @@ from openpiu.store.protocols import (
     StoredSession,
     StoredUser,
 )
+from openpiu.store.sql_base import SqlBase
 
 __all__ = ["SqlAccounts"]
 
 
-class SqlAccounts:
+class SqlAccounts(SqlBase):
     """Accounts on the store's engine; mixed into :class:`~openpiu.store.sql.SqlStore`."""
-
-    if TYPE_CHECKING:  # provided by SqlStore
-
-        def _write(self) -> AbstractContextManager[Connection]:
-            raise NotImplementedError
-
-        def _read(self) -> AbstractContextManager[Connection]:
-            raise NotImplementedError
-
-        def _now(self) -> datetime:
-            raise NotImplementedError
 
     # --- users -----------------------------------------------------------------------------------
 

@@ -10,31 +10,27 @@ criteria activated, and each step appended to the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from openpiu.store import schema as t
 from openpiu.store.protocols import (
-    AuditEvent,
     CriteriaDraft,
     CriterionSpec,
     DraftBacktest,
     InvalidTransition,
     NotFound,
-    StoreError,
 )
+from openpiu.store.sql_base import SqlBase
 
 __all__ = ["DraftsMixin", "activate_in"]
 
 #: Tries at appending to the audit chain when other writers keep taking the next number.
-AUDIT_ATTEMPTS = 20
 
 #: Why back-testing may read stored travel data (the audit log's reason).
 BACKTEST_REASON = "analysis to create or update criteria (Art 6(2)(c))"
@@ -97,36 +93,8 @@ def _needs(text: str, what: str) -> str:
     return text
 
 
-class DraftsMixin:
+class DraftsMixin(SqlBase):
     """Criteria drafts for :class:`~openpiu.store.sql.SqlStore`."""
-
-    if TYPE_CHECKING:  # provided by SqlStore
-
-        def _read(self) -> AbstractContextManager[Connection]: ...
-
-        def _write(self) -> AbstractContextManager[Connection]: ...
-
-        def _now(self) -> datetime: ...
-
-        def _append_event(
-            self,
-            connection: Connection,
-            *,
-            actor: str,
-            action: str,
-            subject: str,
-            reason: str | None,
-            details: dict[str, Any],
-        ) -> AuditEvent: ...
-
-    def _draft_transaction(self, work: Callable[[Connection], CriteriaDraft]) -> CriteriaDraft:
-        for _attempt in range(AUDIT_ATTEMPTS):
-            try:
-                with self._write() as connection:
-                    return work(connection)
-            except IntegrityError:
-                continue  # the audit chain moved on meanwhile: nothing was written, try again
-        raise StoreError(f"could not record the draft's change after {AUDIT_ATTEMPTS} attempts")
 
     @staticmethod
     def _locked_draft(connection: Connection, draft_id: int) -> Row[Any]:
@@ -159,7 +127,7 @@ class DraftsMixin:
             )
             return _draft(connection.execute(sa.select(d).where(d.c.id == new_id)).one())
 
-        return self._draft_transaction(work)
+        return self._audited(work, "the change of the criteria draft")
 
     def draft(self, draft_id: int) -> CriteriaDraft | None:
         d = t.criteria_drafts
@@ -215,7 +183,7 @@ class DraftsMixin:
             )
             return _draft(connection.execute(sa.select(d).where(d.c.id == draft_id)).one())
 
-        return self._draft_transaction(work)
+        return self._audited(work, "the change of the criteria draft")
 
     def approve_draft(self, draft_id: int, specs: Sequence[CriterionSpec], *, actor: str) -> CriteriaDraft:
         actor = _needs(actor, "the name of who approves it")
@@ -278,4 +246,4 @@ class DraftsMixin:
                 )
             return _draft(connection.execute(sa.select(d).where(d.c.id == draft_id)).one())
 
-        return self._draft_transaction(work)
+        return self._audited(work, "the change of the criteria draft")

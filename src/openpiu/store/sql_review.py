@@ -10,19 +10,16 @@ about (the traveller's identity row, or the API person's), so callers showing it
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from openpiu.model import Decision, DecisionOutcome, Feature, Hit, HitKind, WatchlistEntry
 from openpiu.store import schema as t
 from openpiu.store.codec import from_json, traveller_from_parts
 from openpiu.store.protocols import (
-    AuditEvent,
     CriterionSpec,
     HitQuery,
     HitState,
@@ -32,11 +29,8 @@ from openpiu.store.protocols import (
     StoredDecision,
     StoredHit,
     StoredTraveller,
-    StoreError,
 )
-
-#: Tries at appending to the audit chain when other writers keep taking the next number.
-AUDIT_ATTEMPTS = 20
+from openpiu.store.sql_base import SqlBase
 
 __all__ = ["ReviewMixin", "criterion_spec", "stored_hit"]
 
@@ -134,27 +128,10 @@ def _name(surname: str | None, given_names: str | None) -> str:
     return f"{surname}/{given_names}" if given_names else surname
 
 
-class ReviewMixin:
+class ReviewMixin(SqlBase):
     """Decisions and the hit queue, for :class:`~openpiu.store.sql.SqlStore`."""
 
     if TYPE_CHECKING:  # provided by SqlStore
-
-        def _read(self) -> AbstractContextManager[Connection]: ...
-
-        def _write(self) -> AbstractContextManager[Connection]: ...
-
-        def _now(self) -> datetime: ...
-
-        def _append_event(
-            self,
-            connection: Connection,
-            *,
-            actor: str,
-            action: str,
-            subject: str,
-            reason: str | None,
-            details: dict[str, Any],
-        ) -> AuditEvent: ...
 
         def _api_persons(
             self, where: sa.ColumnElement[bool], *, unmatched_only: bool = False
@@ -166,13 +143,7 @@ class ReviewMixin:
         if not decision.decided_by.strip():
             raise ValueError("a decision names who made it")
         outcome = DecisionOutcome(decision.outcome)
-        for _attempt in range(AUDIT_ATTEMPTS):
-            try:
-                with self._write() as connection:
-                    return self._decide(connection, decision, outcome)
-            except IntegrityError:
-                continue  # the audit chain moved on meanwhile: nothing was written, try again
-        raise StoreError(f"could not record the decision after {AUDIT_ATTEMPTS} attempts")
+        return self._audited(lambda connection: self._decide(connection, decision, outcome), "the decision")
 
     def _decide(self, connection: Connection, decision: Decision, outcome: DecisionOutcome) -> StoredDecision:
         """The decision, the hit's latest outcome and the audit event: one transaction."""

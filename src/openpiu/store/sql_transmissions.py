@@ -13,13 +13,11 @@ and deletion jobs reach it with the rest of the flight's data.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from openpiu.model import (
     DecisionOutcome,
@@ -31,17 +29,15 @@ from openpiu.model import (
 from openpiu.store import schema as t
 from openpiu.store.codec import from_json, to_json
 from openpiu.store.protocols import (
-    AuditEvent,
     InvalidTransition,
     NotFound,
-    StoreError,
     TransmissionQuery,
 )
+from openpiu.store.sql_base import SqlBase
 
 __all__ = ["TransmissionsMixin"]
 
 #: Tries at appending to the audit chain when other writers keep taking the next number.
-AUDIT_ATTEMPTS = 20
 
 _S = TransmissionState
 
@@ -87,36 +83,8 @@ def _needs(text: str, what: str) -> str:
     return text
 
 
-class TransmissionsMixin:
+class TransmissionsMixin(SqlBase):
     """Transmissions and their history, for :class:`~openpiu.store.sql.SqlStore`."""
-
-    if TYPE_CHECKING:  # provided by SqlStore
-
-        def _read(self) -> AbstractContextManager[Connection]: ...
-
-        def _write(self) -> AbstractContextManager[Connection]: ...
-
-        def _now(self) -> datetime: ...
-
-        def _append_event(
-            self,
-            connection: Connection,
-            *,
-            actor: str,
-            action: str,
-            subject: str,
-            reason: str | None,
-            details: dict[str, Any],
-        ) -> AuditEvent: ...
-
-    def _in_transaction(self, work: Callable[[Connection], Transmission]) -> Transmission:
-        for _attempt in range(AUDIT_ATTEMPTS):
-            try:
-                with self._write() as connection:
-                    return work(connection)
-            except IntegrityError:
-                continue  # the audit chain moved on meanwhile: nothing was written, try again
-        raise StoreError(f"could not record the transmission's change after {AUDIT_ATTEMPTS} attempts")
 
     @staticmethod
     def _confirmed_hit(connection: Connection, hit_id: int) -> date:
@@ -227,7 +195,7 @@ class TransmissionsMixin:
             )
             return _transmission(row)
 
-        return self._in_transaction(work)
+        return self._audited(work, "the change of the transmission")
 
     def _change(
         self,
@@ -278,7 +246,7 @@ class TransmissionsMixin:
             )
             return _transmission(updated)
 
-        return self._in_transaction(work)
+        return self._audited(work, "the change of the transmission")
 
     def approve_transmission(self, transmission_id: int, *, actor: str, reason: str) -> Transmission:
         reason = _needs(reason, "a reason for the approval")

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Row
 
 from openpiu.model import Flight
 from openpiu.store import schema as t
 from openpiu.store.codec import from_json, traveller_from_parts
 from openpiu.store.protocols import BookingSummary, FlightPush, FlightStatus, StoredFlight, StoredTraveller
+from openpiu.store.sql_base import SqlBase
 
 __all__ = ["ViewsMixin", "stored_flight"]
 
@@ -46,14 +46,8 @@ def _push(row: Row[Any]) -> FlightPush:
     )
 
 
-class ViewsMixin:
+class ViewsMixin(SqlBase):
     """Flight pushes and the day's board, for :class:`~openpiu.store.sql.SqlStore`."""
-
-    if TYPE_CHECKING:  # provided by SqlStore
-
-        def _read(self) -> AbstractContextManager[Connection]: ...
-
-        def _now(self) -> datetime: ...
 
     def flight_pushes(self, flight_id: int) -> list[FlightPush]:
         fp = t.flight_pushes
