@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import airportsdata
@@ -46,3 +47,23 @@ def airport(code: str | None) -> AirportInfo | None:
 def zone_of(code: str | None) -> str | None:
     info = airport(code)
     return info.zone if info and info.zone else None
+
+
+def distance_km(a: str | None, b: str | None) -> float | None:
+    """Great-circle distance between two airports by IATA code (haversine, mean Earth radius 6,371 km).
+
+    None when either code is unknown.
+    """
+    first, second = airport(a), airport(b)
+    if first is None or second is None:
+        return None
+    if first.iata == second.iata:
+        return 0.0
+    return _haversine(first.latitude, first.longitude, second.latitude, second.longitude)
+
+
+@cache
+def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, l1, p2, l2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((l2 - l1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))

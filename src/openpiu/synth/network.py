@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 import airportsdata
 
 from openpiu.model.airports import airport as _airport_info
+from openpiu.model.schengen import SCHENGEN_STATES
 from openpiu.synth.types import Airline, Airport, Direction, ScheduledFlight
 
 __all__ = [
@@ -71,18 +72,9 @@ __all__ = [
 
 # --- Schengen ------------------------------------------------------------------------------------
 
-# The 29 Schengen states as of 2026 (European Commission, "Schengen Area" page; Council Decisions
-# (EU) 2022/2451 for Croatia from 1 January 2023 and (EU) 2024/210 plus the Council decision of
-# 12 December 2024 for Bulgaria and Romania: air borders from 31 March 2024, fully from 1 January 2025).
-# The 25 EU members without Cyprus and Ireland, plus Iceland, Liechtenstein, Norway and Switzerland.
-# Overseas territories with their own ISO code (Réunion RE, Guadeloupe GP, Faroes FO, Greenland GL,
-# Svalbard SJ, Gibraltar GI) are outside; the Canary Islands, Madeira and the Azores are inside.
-SCHENGEN: frozenset[str] = frozenset(
-    {
-        "AT", "BE", "BG", "CH", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IS",
-        "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
-    }
-)  # fmt: skip
+# The Schengen states as of 2026 are the model's (`openpiu.model.schengen`, with the Council decisions and
+# each state's date): the generated world and the journeys read from it must agree on the border.
+SCHENGEN: frozenset[str] = SCHENGEN_STATES
 
 #: Home airports are closed for departures and landings from NIGHT_START to NIGHT_END local time
 #: (German airports' night-flight restrictions, e.g. Frankfurt 23:00-05:00, Munich and Berlin

@@ -32,6 +32,7 @@ from openpiu.formats.paxlst_writer import write_paxlst
 from openpiu.formats.pnrgov_writer import split_push, write_pnrgov
 from openpiu.formats.pnrgov_xml import write_pnrgov_xml
 from openpiu.model import (
+    Address,
     ApiPerson,
     Baggage,
     BagTag,
@@ -60,6 +61,7 @@ from openpiu.model import (
     Traveller,
     TravellerType,
 )
+from openpiu.model.airports import distance_km
 from openpiu.synth import network, people, planted, quirks, watchlists
 from openpiu.synth.corpus import api_passenger
 from openpiu.synth.types import (
@@ -96,6 +98,7 @@ class Party:
     cancelled_at: int | None = None  # the push from which the booking is cancelled
     no_shows: frozenset[int] = frozenset()  # member indexes that never check in
     shared: dict[str, str] = field(default_factory=dict)  # network kind -> shared value
+    shared_address: Address | None = None  # an address network's address, on this booking
     sensitive: tuple[int, str, str, str] | None = None  # (member, code, text, reason)
     group_name: str | None = None
     placeholders: int = 0  # TBA names in a group booking
@@ -161,6 +164,8 @@ class WorldBuilder:
         # People fly more than once in a few days (returns, connections): fewer persons than seats.
         count = max(20, int(seats * LOAD_FACTOR * 0.85))
         self.population = people.make_population(params.seed, count, home_country=params.country)
+        # About one agency per 250 agency bookings a day (some 400 at scale 1.0), and never fewer than 20.
+        self.agencies = _Agencies.make(params.seed, max(20, round(400 * params.scale * params.days)))
         self.parties: list[Party] = []
         self.by_flight: dict[tuple[str, str, date], list[Party]] = {}
         self.truth = Truth()
@@ -168,6 +173,7 @@ class WorldBuilder:
         self.lost_planted: list[tuple[str, PersonDocument]] = []
         self._locators: set[str] = set()
         self._sequence = 0
+        self._busy: dict[str, list[tuple[datetime, datetime]]] = {}  # person -> flights taken (UTC)
 
     # -- bookings -----------------------------------------------------------------------------
 
@@ -176,20 +182,39 @@ class WorldBuilder:
         queue = list(self.population)
         rng.shuffle(queue)
         cursor = 0
+        waiting: list[Person] = []  # passed over because they were travelling then: first in line later
 
-        def take() -> Person:
+        def take(start: datetime, end: datetime) -> Person:
+            """The next person in line who is not on another flight around `start`..`end`."""
             nonlocal cursor
-            person = queue[cursor % len(queue)]
-            cursor += 1
-            return person
+            chosen: Person | None = None
+            for index, person in enumerate(waiting[:_WAITING_LOOKS]):
+                if self._free(person.person_id, start, end):
+                    chosen = waiting.pop(index)
+                    break
+            for _ in range(0 if chosen else _QUEUE_LOOKS):
+                person = queue[cursor % len(queue)]
+                cursor += 1
+                if self._free(person.person_id, start, end):
+                    chosen = person
+                    break
+                waiting.append(person)
+            if chosen is None:
+                chosen = waiting.pop(0)  # a crowded world: the longest waiting flies anyway
+            self._busy.setdefault(chosen.person_id, []).append((start, end))
+            return chosen
 
         departures_from = self._departures_by_airport()
         for flight in self.flights:
             load = int(flight.seats * LOAD_FACTOR * rng.uniform(0.75, 1.1))
             seated = 0
+            departs, lands = (
+                _utc(flight.departure_local, flight.origin),
+                _utc(flight.arrival_local, flight.destination),
+            )
             while seated < load:
                 size = _party_size(rng)
-                party = self._party(flight, [take() for _ in range(size)])
+                party = self._party(flight, [take(departs, lands) for _ in range(size)])
                 if flight.direction is Direction.INBOUND and rng.random() < 0.05:
                     onward = self._connection(flight, departures_from)
                     if onward is not None:
@@ -204,8 +229,28 @@ class WorldBuilder:
                             }
                         )
                 self._register(party)
+                self._occupy(party)
                 seated += len(party.members)
         self._plant()
+
+    def _free(self, person_id: str, start: datetime, end: datetime) -> bool:
+        """Whether the person takes no flight within `_APART` of `start`..`end` (a person is in one place)."""
+        return not any(
+            begins < end + _APART and start - _APART < ends for begins, ends in self._busy.get(person_id, ())
+        )
+
+    def _occupy(self, party: Party) -> None:
+        """Mark the party's members as travelling on each of its flights, the return included."""
+        legs = [
+            (_utc(f.departure_local, f.origin), _utc(f.arrival_local, f.destination)) for f in party.flights
+        ]
+        if party.return_after is not None:  # as `_return_segment` times it
+            last = party.flights[-1]
+            back = _utc(last.arrival_local + party.return_after, last.destination)
+            legs.append((back, back + last.duration))
+        for person, _identity in party.members:
+            busy = self._busy.setdefault(person.person_id, [])
+            busy.extend(leg for leg in legs if leg not in busy)
 
     def _party(self, flight: ScheduledFlight, persons: list[Person]) -> Party:
         rng = self.rng
@@ -228,7 +273,7 @@ class WorldBuilder:
             members=members,
             types=types,
             created=departure - timedelta(days=rng.randint(3, 120), minutes=rng.randint(0, 1439)),
-            office=_office(rng, flight.carrier),
+            office=_office(rng, flight.carrier, self.agencies),
         )
         roll = rng.random()
         party.appears = 0 if roll < 0.85 else 1 if roll < 0.95 else 2
@@ -322,9 +367,13 @@ class WorldBuilder:
             lead_parties.setdefault(party.members[0][0].person_id, party)
         for group in groups:
             locators = []
+            # The shared address is the first member's, whole: street, postcode, city and country alike.
+            first = lead_parties[group.person_ids[0]].members[0][0].address
             for person_id in group.person_ids:
                 party = lead_parties[person_id]
                 party.shared[group.kind] = group.value
+                if group.kind == "address":
+                    party.shared_address = first
                 locators.append(party.locator)
             self.truth.networks.append(
                 {
@@ -353,13 +402,20 @@ class WorldBuilder:
             if first.designator in used or second.designator in used:
                 continue  # spread the planted journeys over different flights
             used.update((first.designator, second.designator))
+            start = _utc(first.departure_local, first.origin)
+            end = _utc(second.arrival_local, second.destination)
             person = rng.choice(self.population)
+            for _ in range(_QUEUE_LOOKS):  # someone not flying elsewhere meanwhile
+                if self._free(person.person_id, start, end):
+                    break
+                person = rng.choice(self.population)
             parties = (self._party(first, [person]), self._party(second, [person]))
             for party in parties:
                 party.appears, party.cancelled_at, party.no_shows = 0, None, frozenset()
                 party.sensitive = None
                 party.return_after = None
                 self._register(party)
+                self._occupy(party)
             made += 1
             self.truth.journeys.append(
                 {
@@ -372,7 +428,12 @@ class WorldBuilder:
             )
 
     def _border_crossing_pairs(self) -> list[tuple[ScheduledFlight, ScheduledFlight]]:
-        """(inbound, outbound) flight pairs 1-24 hours apart where exactly one leg leaves Schengen."""
+        """(inbound, outbound) flight pairs 1-24 hours apart where exactly one leg leaves Schengen.
+
+        The traveller flies on from the airport they landed at, or from another one they can reach by train
+        in the time between (at most `_TRANSFER_KM` away, with `_TRANSFER_MINIMUM` plus the distance at
+        `_TRANSFER_KMH`): a real journey, which a PIU chaining legs can recognise.
+        """
         real = [f for f in self.flights if not f.operating_carrier]
         inbound = [f for f in real if f.direction is Direction.INBOUND]
         outbound = [f for f in real if f.direction is Direction.OUTBOUND]
@@ -383,7 +444,11 @@ class WorldBuilder:
             for second in outbound:
                 gap = _utc(second.departure_local, second.origin) - arrival
                 to_outside = not network.airport(second.destination).schengen
-                if timedelta(hours=1) <= gap <= timedelta(hours=24) and from_outside != to_outside:
+                if (
+                    timedelta(hours=1) <= gap <= timedelta(hours=24)
+                    and from_outside != to_outside
+                    and _reachable(first.destination, second.origin, gap)
+                ):
                     pairs.append((first, second, gap))
         # Same airport and a short connection first: that is how such journeys usually look; a few
         # random picks among the best keep the planted journeys from always taking the same flights.
@@ -608,8 +673,8 @@ class WorldBuilder:
             Contact(ContactKind.EMAIL, email, source="SSR CTCE"),
         ]
         address = lead.address
-        if "address" in party.shared:
-            address = dataclasses.replace(address, street=party.shared["address"])
+        if party.shared_address is not None:
+            address = party.shared_address
         laps = _infant_laps(party.types)
         for i, ((_person, identity), kind) in enumerate(zip(party.members, party.types, strict=True)):
             if party.present(i, push_index):
@@ -877,6 +942,29 @@ def generate(
 # Small pieces
 
 
+# Nobody takes two flights less than this apart; `take` looks this far down the queue and the waiting list.
+_APART = timedelta(hours=12)
+_QUEUE_LOOKS = 200
+_WAITING_LOOKS = 50
+
+# A broken journey's traveller may change airports by train: this far at most, with this much time.
+_TRANSFER_KM = 300.0
+_TRANSFER_MINIMUM = timedelta(hours=2)
+_TRANSFER_KMH = 80.0
+
+
+def _reachable(arrival: str, departure: str, gap: timedelta) -> bool:
+    """Whether a traveller landing at `arrival` can fly on from `departure` `gap` later."""
+    if arrival == departure:
+        return True
+    km = distance_km(arrival, departure)
+    return (
+        km is not None
+        and km <= _TRANSFER_KM
+        and gap >= _TRANSFER_MINIMUM + timedelta(hours=km / _TRANSFER_KMH)
+    )
+
+
 def identity_is_placeholder(person: Person) -> bool:
     return person.surname == "TBA"
 
@@ -986,18 +1074,54 @@ def _traveller_type(born: date, on: date) -> TravellerType:
     return TravellerType.ADULT
 
 
-def _office(rng: random.Random, carrier: str) -> BookingOffice:
+def _office(rng: random.Random, carrier: str, agencies: _Agencies) -> BookingOffice:
     if rng.random() < 0.5:
         return BookingOffice(system=carrier, location="HDQ", agent_type="A", country="DE", currency="EUR")
-    return BookingOffice(
-        system=rng.choice(_SYSTEMS),
-        location="MUC",
-        iata_number=f"{rng.randint(10_000_000, 99_999_999)}",
-        office_id=f"MUC{rng.choice('ABCDEFGH')}{rng.randint(1000, 9999)}",
-        agent_type="T",
-        country="DE",
-        currency="EUR",
-    )
+    return agencies.draw(rng)
+
+
+@dataclass(slots=True)
+class _Agencies:
+    """The travel agencies that book in this world: a few large ones and many small ones.
+
+    Agency sizes follow Zipf's law (the k-th largest books about 1/k as much as the largest), as retail
+    markets do; so the largest agencies' numbers are on many unrelated bookings (the hubs a network
+    analysis must weigh down) while a small agency's number links a handful.
+    """
+
+    offices: list[BookingOffice]
+    cumulative: list[float]
+
+    @classmethod
+    def make(cls, seed: int, count: int) -> _Agencies:
+        rng = random.Random(f"openpiu.synth.world.agencies:{seed}")
+        offices: list[BookingOffice] = []
+        numbers: set[str] = set()
+        while len(offices) < count:
+            number = f"{rng.randint(10_000_000, 99_999_999)}"
+            if number in numbers:
+                continue
+            numbers.add(number)
+            offices.append(
+                BookingOffice(
+                    system=rng.choice(_SYSTEMS),
+                    location="MUC",
+                    iata_number=number,
+                    office_id=f"MUC{rng.choice('ABCDEFGH')}{rng.randint(1000, 9999)}",
+                    agent_type="T",
+                    country="DE",
+                    currency="EUR",
+                )
+            )
+        total = 0.0
+        cumulative = []
+        for rank in range(1, count + 1):
+            total += 1.0 / rank
+            cumulative.append(total)
+        return cls(offices, cumulative)
+
+    def draw(self, rng: random.Random) -> BookingOffice:
+        return rng.choices(self.offices, cum_weights=self.cumulative, k=1)[0]
 
 
 def _category(rng: random.Random) -> str:
