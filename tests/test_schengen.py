@@ -1,4 +1,4 @@
-"""Schengen membership in the model, dated, and the synthetic world's airports on the same side of the border."""
+"""Schengen membership in the model, dated; the synthetic world puts its airports on the same side."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from openpiu.analysis.journeys import chain, segments_of
 from openpiu.model import (
     Booking,
     Flight,
@@ -542,6 +543,63 @@ def test_a_match_explains_every_condition_with_both_values() -> None:
         ("days_booked_before_departure", "1", "at_most 2", 1.0),
         ("frequent_flyer", "false", "not is true", 1.0),
     ]
+
+
+ENTERED = """\
+- id: C-0002
+  title: Entered the Schengen area from TR within 10 days, onward on a separate booking
+  owner: PIU targeting team
+  purpose: annex2-11
+  version: 1
+  approval: {approved_by: Head of PIU, approved_on: 2026-11-01}
+  review_date: 2027-02-01
+  expires_on: 2027-05-01
+  condition:
+    all:
+      - {feature: schengen_entry_country, in: [TR]}
+      - {feature: days_since_schengen_entry, at_most: 10}
+      - {feature: broken_travel, is: true}
+"""
+
+
+def _flight(designator: str, origin: str, destination: str, departs: str, arrives: str) -> Flight:
+    return Flight(
+        designator[:2],
+        designator[2:],
+        origin,
+        destination,
+        departure=ScheduledTime.at(origin, datetime.fromisoformat(departs)),
+        arrival=ScheduledTime.at(destination, datetime.fromisoformat(arrives)),
+    )
+
+
+def test_journey_features_fire_only_with_a_travel_history_and_explain_their_values() -> None:
+    (c,) = parse_criteria(ENTERED)
+    assert [f for f in lint([c], on=TODAY) if f.severity is Severity.ERROR] == []
+    inbound = _flight("TK1591", "IST", "FRA", "2026-12-01T07:00", "2026-12-01T09:10")
+    onward = _flight("LH1001", "FRA", "BRU", "2026-12-01T11:30", "2026-12-01T12:35")
+    first = Booking(
+        locator="AAA111", segments=(Segment(inbound, status="HK"),), travellers=(Traveller("X", ref="1"),)
+    )
+    second = dataclasses.replace(first, locator="BBB222", segments=(Segment(onward, status="HK"),))
+    history = chain([*segments_of(first), *segments_of(second)])
+    who = second.travellers[0]
+    assert not evaluate(c, traveller_features(onward, second, who, TODAY)).matched  # no history: unknown
+    result = evaluate(c, traveller_features(onward, second, who, TODAY, history=history))
+    assert result.matched
+    lines = result.explain().splitlines()
+    assert lines[1] == (
+        "  schengen_entry_country = TR (TK1591 IST to FRA arriving 2026-12-01 (bookings AAA111)); "
+        "criterion: in [TR]: holds"
+    )
+    assert lines[3].startswith(
+        "  broken_travel = true (TK1591 IST (TR) to FRA (DE) on booking AAA111, then 2 h 20 min"
+    )
+    assert result.evidence()[2].query.startswith("true (TK1591")
+    run = Backtest([c], as_of=TODAY)
+    assert run.add(onward, second, who) == ()
+    assert [r.criterion_id for r in run.add(onward, second, who, history=history)] == ["C-0002"]
+    assert run.report().criteria[0].travellers == 1
 
 
 def test_no_match_says_which_condition_failed() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from openpiu.analysis.journeys import chain, segments_of
 from openpiu.model import (
     Baggage,
     Booking,
@@ -29,6 +30,7 @@ from openpiu.model import (
     Traveller,
     TravellerType,
 )
+from openpiu.model.journeys import TravelHistory
 from openpiu.screening.features import (
     FEATURES,
     FeatureType,
@@ -361,6 +363,98 @@ def test_country_codes(code: str | None, expected: str | None) -> None:
     assert country_code(code) == expected
 
 
+# --- travel across bookings (the travel history) ------------------------------------------------------------
+
+IST_FRA_ONWARD = flight("TK1591", "IST", "FRA", "2026-12-01T07:00", "2026-12-01T09:10")
+FRA_BRU = flight("LH1001", "FRA", "BRU", "2026-12-01T11:30", "2026-12-01T12:35")
+CDG_FRA = flight("AF1018", "CDG", "FRA", "2026-11-24T08:00", "2026-11-24T09:15")
+TRAVEL = (
+    "broken_travel",
+    "travel_origin",
+    "travel_origin_country",
+    "travel_destination",
+    "travel_destination_country",
+    "schengen_entry_from",
+    "schengen_entry_country",
+    "days_since_schengen_entry",
+    "countries_30d",
+    "flights_30d",
+)
+
+
+def history_of(*bookings: Booking) -> TravelHistory:
+    return chain(s for b in bookings for s in segments_of(b))
+
+
+def test_without_a_travel_history_the_travel_features_are_unknown() -> None:
+    onward = booking(FRA_BRU, locator="BBB222")
+    for history in (None, TravelHistory()):
+        found = traveller_features(FRA_BRU, onward, onward.travellers[0], AS_OF, history=history)
+        assert {name: found.value(name) for name in TRAVEL} == dict.fromkeys(TRAVEL)
+        assert found.notes == ()
+
+
+def test_an_arrival_from_outside_on_another_booking_is_broken_travel() -> None:
+    inbound = booking(IST_FRA_ONWARD, locator="AAA111")
+    onward = booking(FRA_BRU, locator="BBB222")
+    earlier = booking(CDG_FRA, locator="CCC333")
+    history = history_of(inbound, onward, earlier)
+    found = traveller_features(FRA_BRU, onward, onward.travellers[0], AS_OF, history=history)
+    assert (found.origin, found.route) == ("FRA", "FRA-BRU")  # the booking alone
+    assert {name: found.value(name) for name in TRAVEL} == {
+        "broken_travel": True,
+        "travel_origin": "IST",
+        "travel_origin_country": "TR",
+        "travel_destination": "BRU",
+        "travel_destination_country": "BE",
+        "schengen_entry_from": "IST",
+        "schengen_entry_country": "TR",
+        "days_since_schengen_entry": 0,
+        "countries_30d": 4,  # FR, DE, TR, BE
+        "flights_30d": 3,
+    }
+    assert found.note("broken_travel") == (
+        "TK1591 IST (TR) to FRA (DE) on booking AAA111, then 2 h 20 min later LH1001 from FRA to BRU (BE) on "
+        "separate booking BBB222: the onward booking alone does not show that the journey began outside the "
+        "Schengen area"
+    )
+    assert found.note("travel_origin") == "the journey IST-FRA-BRU (bookings AAA111, BBB222)"
+    assert found.note("schengen_entry_from") == "TK1591 IST to FRA arriving 2026-12-01 (bookings AAA111)"
+    assert found.note("countries_30d") == "BE, DE, FR, TR"
+    # The same flights on one booking: a connection, not broken travel.
+    together = booking(IST_FRA_ONWARD, FRA_BRU, locator="AAA111")
+    same = traveller_features(FRA_BRU, together, together.travellers[0], AS_OF, history=history_of(together))
+    assert same.broken_travel is False
+    assert same.note("broken_travel") is None
+
+
+def test_the_entry_counts_days_and_the_window_looks_back_30_days() -> None:
+    later = flight("LH1002", "BRU", "FRA", "2026-12-09T18:00", "2026-12-09T19:00")
+    old = flight("LH1400", "FRA", "LHR", "2026-10-01T08:00", "2026-10-01T08:50")
+    trips = [booking(f, locator=f"B{i}") for i, f in enumerate((old, IST_FRA_ONWARD, FRA_BRU, later))]
+    found = traveller_features(later, trips[-1], trips[-1].travellers[0], AS_OF, history=history_of(*trips))
+    assert (found.schengen_entry_from, found.days_since_schengen_entry) == ("IST", 8)
+    assert (found.flights_30d, found.countries_30d) == (3, 3)  # not the flight to London in October
+    assert found.broken_travel is False  # 8 days in Brussels: a new journey
+
+
+def test_a_history_that_lacks_the_pushed_flight_still_counts_it() -> None:
+    inbound = booking(IST_FRA_ONWARD, locator="AAA111")
+    history = history_of(booking(CDG_FRA, locator="CCC333"))
+    found = traveller_features(IST_FRA_ONWARD, inbound, inbound.travellers[0], AS_OF, history=history)
+    assert found.broken_travel is None
+    assert found.travel_origin is None
+    assert (found.schengen_entry_from, found.days_since_schengen_entry) == ("IST", 0)
+    assert (found.flights_30d, found.countries_30d) == (2, 3)
+
+
+def test_booking_features_take_each_travellers_history_by_reference() -> None:
+    inbound = booking(IST_FRA_ONWARD, locator="AAA111")
+    onward = booking(FRA_BRU, locator="BBB222", travellers=(traveller("1"), traveller("2", surname="OTHER")))
+    every = booking_features(FRA_BRU, onward, AS_OF, histories={"1": history_of(inbound, onward)})
+    assert [f.broken_travel for f in every] == [True, None]
+
+
 # --- the catalogue ---------------------------------------------------------------------------------------
 
 _PYTHON_TYPES = {
@@ -373,7 +467,7 @@ _PYTHON_TYPES = {
 
 
 def test_the_catalogue_describes_every_field_and_nothing_else() -> None:
-    fields = [f.name for f in dataclasses.fields(TravellerFeatures) if f.name != "as_of"]
+    fields = [f.name for f in dataclasses.fields(TravellerFeatures) if f.name not in ("as_of", "notes")]
     assert list(FEATURES) == fields
     for spec in FEATURES.values():
         assert spec.description.endswith("."), spec.name
@@ -434,7 +528,9 @@ def test_generated_bookings_give_consistent_features(seed: int) -> None:
 def test_the_supervisors_guide_lists_exactly_the_features() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "criteria.md").read_text(encoding="utf-8")
     section = text.split("## Features", 1)[1].split("## What the linter", 1)[0]
-    listed = re.findall(r"^\| `([a-z_]+)` \| (number|text|set|boolean|date) \|", section, flags=re.MULTILINE)
+    listed = re.findall(
+        r"^\| `([a-z0-9_]+)` \| (number|text|set|boolean|date) \|", section, flags=re.MULTILINE
+    )
     shown = {FeatureType.TEXTS: "set"}
     assert listed == [(name, shown.get(spec.type, str(spec.type))) for name, spec in FEATURES.items()]
     for name, spec in FEATURES.items():

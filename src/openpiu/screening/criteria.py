@@ -49,6 +49,7 @@ import pycountry
 import yaml
 
 from openpiu.model.airports import airport
+from openpiu.model.journeys import TravelHistory
 from openpiu.model.screening import Feature
 from openpiu.model.travel import Booking, Flight, Traveller
 from openpiu.screening.features import (
@@ -881,6 +882,14 @@ class LeafResult:
     held: bool
     negated: bool = False  # under an odd number of `not`: the criterion needs it NOT to hold
     line: int | None = None
+    note: str | None = (
+        None  # what stands behind the traveller's value (a journey feature's legs and bookings)
+    )
+
+    @property
+    def shown(self) -> str:
+        """The traveller's value as the analyst reads it, with what stands behind it."""
+        return f"{_show(self.actual)} ({self.note})" if self.note else _show(self.actual)
 
     @property
     def wanted(self) -> str:
@@ -890,7 +899,7 @@ class LeafResult:
     def __str__(self) -> str:
         verdict = "holds" if self.held else "does not hold"
         return (
-            f"{self.feature} = {_show(self.actual)}; criterion: {self.operator} {_show(self.expected)}: "
+            f"{self.feature} = {self.shown}; criterion: {self.operator} {_show(self.expected)}: "
             + verdict
             + (" (the criterion needs it not to)" if self.negated else "")
         )
@@ -917,14 +926,15 @@ class CriterionResult:
     def evidence(self) -> tuple[Feature, ...]:
         """The explanation as the :class:`~openpiu.model.screening.Feature` records a hit carries.
 
-        ``query`` is the traveller's value, ``candidate`` what the criterion asks; ``score`` is 1 when the
+        ``query`` is the traveller's value (with what stands behind it, for the journey features),
+        ``candidate`` what the criterion asks; ``score`` is 1 when the
         comparison came out as the criterion needs and 0 otherwise. Criteria are not weighted: every
         ``contribution`` is 0.
         """
         return tuple(
             Feature(
                 feature=leaf.feature,
-                query=_show(leaf.actual),
+                query=leaf.shown,
                 candidate=leaf.wanted,
                 score=1.0 if leaf.held != leaf.negated else 0.0,
                 contribution=0.0,
@@ -942,7 +952,14 @@ def _evaluate(
         held = spec is not None and _holds(spec, condition, actual)
         leaves.append(
             LeafResult(
-                condition.feature, condition.operator, condition.value, actual, held, negated, condition.line
+                condition.feature,
+                condition.operator,
+                condition.value,
+                actual,
+                held,
+                negated,
+                condition.line,
+                features.note(condition.feature) if spec is not None else None,
             )
         )
         return held
@@ -1440,7 +1457,7 @@ class Backtest:
         self._booking_count = 0
 
     def _features(
-        self, flight: Flight, booking: Booking, traveller: Traveller
+        self, flight: Flight, booking: Booking, traveller: Traveller, history: TravelHistory | None
     ) -> tuple[TravellerFeatures, int]:
         day = self.as_of or (flight.departure.local.date() if flight.departure else date.min)
         if self._last is None or self._last[0] is not flight or self._last[1] is not booking:
@@ -1448,12 +1465,23 @@ class Backtest:
             self._booking_count += 1
         position = next((i for i, t in enumerate(booking.travellers) if t is traveller), None)
         if position is None:  # a traveller that is not one of the booking's own
-            return traveller_features(flight, booking, traveller, day), len(booking.travellers) + 1
+            found = traveller_features(flight, booking, traveller, day, history=history)
+            return found, len(booking.travellers) + 1
+        if history is not None:
+            return traveller_features(flight, booking, traveller, day, history=history), position + 1
         return self._last[2][position], position + 1
 
-    def add(self, flight: Flight, booking: Booking, traveller: Traveller) -> tuple[CriterionResult, ...]:
-        """Screen one traveller; returns the results of the criteria that matched."""
-        features, position = self._features(flight, booking, traveller)
+    def add(
+        self,
+        flight: Flight,
+        booking: Booking,
+        traveller: Traveller,
+        *,
+        history: TravelHistory | None = None,
+    ) -> tuple[CriterionResult, ...]:
+        """Screen one traveller (with its travel history across bookings, when known); returns the results of
+        the criteria that matched."""
+        features, position = self._features(flight, booking, traveller, history)
         ref = traveller_ref(flight, booking, traveller, position)
         flight_key = (ref.flight, ref.flight_date)
         booking_key = (flight_key, booking.locator, self._booking_count if booking.locator is None else 0)

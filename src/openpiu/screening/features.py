@@ -13,6 +13,12 @@ a gap of more than 24 hours between arriving somewhere and flying on (the IATA s
 airport (a surface sector). ``origin``, ``destination``, ``via``, ``route`` and ``connections`` describe the
 journey the pushed flight belongs to; ``one_way`` and ``length_of_stay_days`` describe the whole itinerary.
 
+Travel across bookings. The features from ``broken_travel`` to ``flights_30d`` read the traveller's journeys
+across all their bookings (a :class:`~openpiu.model.journeys.TravelHistory`, built by
+``openpiu.analysis.journeys`` and passed in by the caller). Without it they are unknown and no condition on
+them holds; with it, ``TravellerFeatures.notes`` says what stands behind each value (legs, bookings, why a
+journey is broken), for the explanation.
+
 Countries are ISO 3166-1 alpha-2 everywhere: airports through ``openpiu.model.airports``, nationalities
 from the travel documents' ICAO codes (``DEU``, ``D``) converted. Text values are upper case.
 """
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
@@ -30,7 +36,9 @@ from typing import Final
 import pycountry
 
 from openpiu.model.airports import airport
+from openpiu.model.journeys import Crossing, TravelHistory, local_date
 from openpiu.model.record import record
+from openpiu.model.schengen import in_schengen
 from openpiu.model.travel import Booking, CheckIn, Flight, Payment, Segment, Traveller
 from openpiu.model.values import PartialDate, ScheduledTime
 
@@ -228,6 +236,64 @@ _SPECS: tuple[FeatureSpec, ...] = (
     ),
     FeatureSpec("bags", _N, "Checked bags on the pushed flight (unknown before check-in).", unit="bags"),
     FeatureSpec("bag_weight_kg", _N, "Total weight of the checked bags in kg (pounds converted).", unit="kg"),
+    # -- the traveller's travel across all their bookings (the travel history; unknown without it)
+    FeatureSpec(
+        "broken_travel",
+        _B,
+        "The journey through the pushed flight connects, on separate bookings, across the Schengen external "
+        "border: an arrival from outside on one booking and the onward flight inside the area on another (or "
+        "the mirror image), so that one booking hides where the journey begins or ends.",
+    ),
+    FeatureSpec(
+        "travel_origin",
+        _T,
+        "Where the journey through the pushed flight begins, across all the traveller's bookings (differs "
+        "from `origin` when another booking brought the traveller).",
+        _AIRPORT,
+    ),
+    FeatureSpec("travel_origin_country", _T, "Country of that journey's beginning.", _COUNTRY, common=True),
+    FeatureSpec(
+        "travel_destination",
+        _T,
+        "Where the journey through the pushed flight ends, across all the traveller's bookings.",
+        _AIRPORT,
+    ),
+    FeatureSpec("travel_destination_country", _T, "Country of that journey's end.", _COUNTRY, common=True),
+    FeatureSpec(
+        "schengen_entry_from",
+        _T,
+        "The airport outside the Schengen area from which the traveller last flew into it, on or before the "
+        "pushed flight (the pushed flight itself when it enters the area).",
+        _AIRPORT,
+    ),
+    FeatureSpec(
+        "schengen_entry_country",
+        _T,
+        "Country of that airport outside the Schengen area.",
+        _COUNTRY,
+        common=True,
+    ),
+    FeatureSpec(
+        "days_since_schengen_entry",
+        _N,
+        "Days from the arrival of that flight into the Schengen area to the departure of the pushed flight "
+        "(0: the same day, or the pushed flight is the entry).",
+        unit="days",
+    ),
+    FeatureSpec(
+        "countries_30d",
+        _N,
+        "Countries the traveller flew from or to in the 30 days up to the pushed flight's departure, the "
+        "pushed flight's own included.",
+        unit="countries",
+    ),
+    FeatureSpec(
+        "flights_30d",
+        _N,
+        "Flights the traveller took or is booked on in the 30 days up to the pushed flight's departure, the "
+        "pushed flight included.",
+        unit="flights",
+    ),
     # -- protected characteristics: only in combination with conditions on travel or behaviour
     FeatureSpec(
         "nationality",
@@ -275,7 +341,7 @@ class TravellerFeatures:
     """The features of one traveller on one pushed flight; each field is described in :data:`FEATURES`.
 
     ``None`` (and an empty set) means the data does not say: no condition holds on an unknown value.
-    ``as_of`` is the day of the assessment (which criteria are in force), not a feature.
+    ``as_of`` is the day of the assessment (which criteria are in force), not a feature; nor are ``notes``.
     """
 
     as_of: date
@@ -309,10 +375,26 @@ class TravellerFeatures:
     check_in_status: str
     bags: int | None
     bag_weight_kg: int | None
+    broken_travel: bool | None
+    travel_origin: str | None
+    travel_origin_country: str | None
+    travel_destination: str | None
+    travel_destination_country: str | None
+    schengen_entry_from: str | None
+    schengen_entry_country: str | None
+    days_since_schengen_entry: int | None
+    countries_30d: int | None
+    flights_30d: int | None
     nationality: frozenset[str]
     gender: str | None
     age: int | None
     traveller_type: str
+    #: What stands behind a value that is more than it says, by feature name (the journey features: the
+    #: legs and bookings they come from), for the explanation an analyst reads. Not a feature.
+    notes: tuple[tuple[str, str], ...] = ()
+
+    def note(self, name: str) -> str | None:
+        return next((text for key, text in self.notes if key == name), None)
 
     def value(self, name: str) -> FeatureValue:
         """The value of feature ``name``; KeyError for a name that is not a feature."""
@@ -518,6 +600,7 @@ class _BookingFacts:
     booking_country: str | None
     group_size: int
     pushed_segments: tuple[Segment, ...]
+    pushed: Flight
 
 
 def _booking_facts(flight: Flight, booking: Booking) -> _BookingFacts:
@@ -571,6 +654,7 @@ def _booking_facts(flight: Flight, booking: Booking) -> _BookingFacts:
         booking_country=country_code(office.country) if office else None,
         group_size=len(booking.travellers),
         pushed_segments=tuple(s for s in booking.segments if s.flight and _same_flight(s.flight, flight)),
+        pushed=flight,
     )
 
 
@@ -602,7 +686,107 @@ def _age(born: PartialDate | None, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (month, day))
 
 
-def _traveller(facts: _BookingFacts, traveller: Traveller, as_of: date) -> TravellerFeatures:
+_TRAVEL_WINDOW = timedelta(days=30)
+_TRAVEL_FEATURES: Final = (
+    "broken_travel",
+    "travel_origin",
+    "travel_origin_country",
+    "travel_destination",
+    "travel_destination_country",
+    "schengen_entry_from",
+    "schengen_entry_country",
+    "days_since_schengen_entry",
+    "countries_30d",
+    "flights_30d",
+)
+
+
+def _pushed_leg(flight: Flight) -> tuple[datetime, str | None, str | None, bool] | None:
+    """The pushed flight's departure (UTC), its two countries and whether it enters the Schengen area."""
+    if flight.departure is None or not flight.origin or not flight.destination:
+        return None
+    departs = flight.departure.utc or flight.departure.local.replace(tzinfo=UTC)
+    day = flight.departure.local.date()
+    origin, destination = _airport_country(flight.origin), _airport_country(flight.destination)
+    enters = (
+        origin is not None
+        and destination is not None
+        and not in_schengen(origin, day)
+        and in_schengen(destination, day)
+    )
+    return departs, origin, destination, enters
+
+
+def _travel(
+    history: TravelHistory | None, flight: Flight
+) -> tuple[dict[str, FeatureValue], tuple[tuple[str, str], ...]]:
+    """The travel-history features of the traveller on the pushed flight, and what stands behind them."""
+    values: dict[str, FeatureValue] = dict.fromkeys(_TRAVEL_FEATURES)
+    pushed = _pushed_leg(flight)
+    if history is None or not history.known or pushed is None:
+        return values, ()
+    notes: list[tuple[str, str]] = []
+    legs = history.legs()
+    where = history.locate(flight)
+    reference = pushed[0]
+    if where is not None:
+        journey = history.journeys[where[0]]
+        reference = journey.legs[where[1]].departure
+        broken = journey.broken
+        values["broken_travel"] = bool(broken)
+        if broken:
+            notes.append(("broken_travel", "; ".join(b.reason for b in broken)))
+        route = "-".join(journey.airports())
+        values["travel_origin"] = journey.origin
+        values["travel_origin_country"] = journey.legs[0].origin_country
+        values["travel_destination"] = journey.destination
+        values["travel_destination_country"] = journey.legs[-1].destination_country
+        where_from = f"the journey {route} (bookings {', '.join(journey.bookings())})"
+        notes.extend(
+            (name, where_from)
+            for name in (
+                "travel_origin",
+                "travel_origin_country",
+                "travel_destination",
+                "travel_destination_country",
+            )
+        )
+    entries = [leg for leg in legs if leg.crossing is Crossing.ENTRY and leg.departure <= reference]
+    last = max(entries, key=lambda leg: leg.departure, default=None)
+    if last is not None:
+        values["schengen_entry_from"] = last.origin
+        values["schengen_entry_country"] = last.origin_country
+        arrived = local_date(last.arrival, last.destination)
+        leaves = local_date(reference, flight.origin or last.destination)
+        values["days_since_schengen_entry"] = max(0, (leaves - arrived).days)
+        entry = (
+            f"{last.designator} {last.origin} to {last.destination} arriving {arrived.isoformat()} "
+            f"(bookings {', '.join(last.bookings)})"
+        )
+        notes.extend(
+            (name, entry)
+            for name in ("schengen_entry_from", "schengen_entry_country", "days_since_schengen_entry")
+        )
+    elif where is None and pushed[3]:  # the history lacks the pushed flight, which itself enters the area
+        values["schengen_entry_from"] = _upper(flight.origin)
+        values["schengen_entry_country"] = pushed[1]
+        values["days_since_schengen_entry"] = 0
+    window = [leg for leg in legs if reference - _TRAVEL_WINDOW <= leg.departure <= reference]
+    countries = {c for leg in window for c in (leg.origin_country, leg.destination_country) if c}
+    flights = len(window)
+    if where is None:
+        countries.update(c for c in pushed[1:3] if isinstance(c, str))
+        flights += 1
+    values["countries_30d"] = len(countries)
+    values["flights_30d"] = flights
+    notes.append(("countries_30d", ", ".join(sorted(countries))))
+    notes.append(("flights_30d", ", ".join(leg.designator for leg in window) or "none in the history"))
+    return values, tuple(notes)
+
+
+def _traveller(
+    facts: _BookingFacts, traveller: Traveller, as_of: date, history: TravelHistory | None = None
+) -> TravellerFeatures:
     ticket_one_way = {t.one_way for t in traveller.tickets if t.one_way is not None}
     one_way = True if True in ticket_one_way else (False if ticket_one_way else not facts.round_trip)
     payments = facts.booking_payments | _payment_forms(p for t in traveller.tickets for p in t.payments)
@@ -627,6 +811,7 @@ def _traveller(facts: _BookingFacts, traveller: Traveller, as_of: date) -> Trave
     nationality = frozenset(n for d in documents if (n := country_code(d.nationality)))
     gender = traveller.gender or next((d.gender for d in documents if d.gender), None)
     born = traveller.date_of_birth or next((d.date_of_birth for d in documents if d.date_of_birth), None)
+    travel, notes = _travel(history, facts.pushed)
     return TravellerFeatures(
         as_of=as_of,
         flight_date=facts.flight_date,
@@ -659,21 +844,66 @@ def _traveller(facts: _BookingFacts, traveller: Traveller, as_of: date) -> Trave
         check_in_status=status,
         bags=bags,
         bag_weight_kg=weight,
+        broken_travel=_as_bool(travel["broken_travel"]),
+        travel_origin=_as_text(travel["travel_origin"]),
+        travel_origin_country=_as_text(travel["travel_origin_country"]),
+        travel_destination=_as_text(travel["travel_destination"]),
+        travel_destination_country=_as_text(travel["travel_destination_country"]),
+        schengen_entry_from=_as_text(travel["schengen_entry_from"]),
+        schengen_entry_country=_as_text(travel["schengen_entry_country"]),
+        days_since_schengen_entry=_as_int(travel["days_since_schengen_entry"]),
+        countries_30d=_as_int(travel["countries_30d"]),
+        flights_30d=_as_int(travel["flights_30d"]),
         nationality=nationality,
         gender=str(gender) if gender is not None else None,
         age=_age(born, facts.flight_date or as_of),
         traveller_type=str(traveller.type).upper(),
+        notes=notes,
     )
 
 
+def _as_bool(value: FeatureValue) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _as_text(value: FeatureValue) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _as_int(value: FeatureValue) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def traveller_features(
-    flight: Flight, booking: Booking, traveller: Traveller, as_of: date
+    flight: Flight,
+    booking: Booking,
+    traveller: Traveller,
+    as_of: date,
+    *,
+    history: TravelHistory | None = None,
 ) -> TravellerFeatures:
-    """The features of ``traveller`` (on ``booking``) on the pushed ``flight``, assessed on ``as_of``."""
-    return _traveller(_booking_facts(flight, booking), traveller, as_of)
+    """The features of ``traveller`` (on ``booking``) on the pushed ``flight``, assessed on ``as_of``.
+
+    ``history`` is the traveller's journeys across all their bookings (``openpiu.analysis.journeys``); without
+    it (or with an empty one) the travel features are unknown, and no condition on them holds.
+    """
+    return _traveller(_booking_facts(flight, booking), traveller, as_of, history)
 
 
-def booking_features(flight: Flight, booking: Booking, as_of: date) -> tuple[TravellerFeatures, ...]:
-    """The features of every traveller of ``booking`` on ``flight`` (the booking's facts computed once)."""
+def booking_features(
+    flight: Flight,
+    booking: Booking,
+    as_of: date,
+    *,
+    histories: Mapping[str, TravelHistory] | None = None,
+) -> tuple[TravellerFeatures, ...]:
+    """The features of every traveller of ``booking`` on ``flight`` (the booking's facts computed once).
+
+    ``histories`` gives travellers' travel histories by their reference in the booking.
+    """
     facts = _booking_facts(flight, booking)
-    return tuple(_traveller(facts, traveller, as_of) for traveller in booking.travellers)
+    found = histories or {}
+    return tuple(
+        _traveller(facts, traveller, as_of, found.get(traveller.ref) if traveller.ref else None)
+        for traveller in booking.travellers
+    )
