@@ -690,6 +690,11 @@ class WorldBuilder:
         if party.return_after is not None:
             segments.append(_return_segment(party.flights[-1], party.return_after))
         payment = self._payment(party, lead)
+        # The lead's ticket was paid with it too: XML pushes carry payments only under a ticket.
+        for i, traveller in enumerate(travellers):
+            if traveller.ref == "1" and traveller.tickets:
+                ticket = dataclasses.replace(traveller.tickets[0], payments=(payment,))
+                travellers[i] = dataclasses.replace(traveller, tickets=(ticket, *traveller.tickets[1:]))
         return Booking(
             locator=party.locator,
             locators=(RecordLocator(party.locator, system=party.office.system, created_at=party.created),),
@@ -799,7 +804,8 @@ class WorldBuilder:
         )
 
     def _payment(self, party: Party, lead: Person) -> Payment:
-        if party.office.agent_type == "T" and zlib.crc32(party.locator.encode()) % 10 < 3:
+        invoiced = party.office.agent_type == "T" and zlib.crc32(party.locator.encode()) % 10 < 3
+        if invoiced and "card" not in party.shared:  # a card network's bookings are paid with its card
             # Travel agencies often bill the customer and settle with the airline by invoice.
             amount = Money(amount=_price(party.locator), currency="EUR")
             return Payment(form="INV", amount=amount, traveller_ref="1")
