@@ -298,13 +298,13 @@ class MemoryGraph:
                     together[other].add(flight)
                     bookings_of[other] |= apart
         by_flights: dict[frozenset[str], list[str]] = defaultdict(list)
-        for other, flights in together.items():
-            if len(flights) >= self.min_shared_flights:
-                by_flights[frozenset(flights)].append(other)
+        for other, shared in together.items():
+            if len(shared) >= self.min_shared_flights:
+                by_flights[frozenset(shared)].append(other)
         node = Node(NodeKind.IDENTITY, identity)
         answers = []
-        for flights, others in sorted(by_flights.items(), key=lambda item: sorted(item[0])):
-            names = sorted(flights)
+        for common, others in sorted(by_flights.items(), key=lambda item: sorted(item[0])):
+            names = sorted(common)
             unrelated = {min(bookings_of[other]) for other in others}  # a family on one booking counts once
             answers.append(
                 Shared(
