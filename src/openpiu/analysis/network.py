@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import heapq
 import hmac
 import math
 import re
@@ -94,8 +95,13 @@ def _weight(settings: NetworkSettings, shared: Shared) -> float:
     return base / math.log2(1 + max(1, shared.spread))
 
 
+def _key(node: Node) -> tuple[str, str]:
+    # Sorting by this tuple compares in C; the record's own ordering goes through Python for each pair.
+    return (node.kind.value, node.id)
+
+
 def _pair(a: Node, b: Node) -> tuple[Node, Node]:
-    return (a, b) if a <= b else (b, a)
+    return (a, b) if _key(a) <= _key(b) else (b, a)
 
 
 def explore(start: Node, source: Source, settings: NetworkSettings | None = None) -> Network:
@@ -110,7 +116,7 @@ def explore(start: Node, source: Source, settings: NetworkSettings | None = None
     for hop in range(1, s.hops + 1):
         if not frontier:
             break
-        answers = sorted(source(frozenset(frontier), limit), key=lambda a: (a.node, a.kind, a.key))
+        answers = sorted(source(frozenset(frontier), limit), key=lambda a: (*_key(a.node), a.kind, a.key))
         candidates: dict[Node, float] = {}
         pending: list[Link] = []
         for answer in answers:
@@ -125,13 +131,13 @@ def explore(start: Node, source: Source, settings: NetworkSettings | None = None
                     answer.label,
                     answer.holders,
                     answer.spread,
-                    tuple(sorted(set(holders))),
+                    tuple(sorted(set(holders), key=_key)),
                 )
                 if not s.follow_hubs:
                     continue
             weight = _weight(s, answer)
             score = reached[answer.node].score * weight
-            for other in sorted(set(answer.others)):
+            for other in sorted(set(answer.others), key=_key):
                 if other == answer.node:
                     continue
                 source_node, target = _pair(answer.node, other)
@@ -142,7 +148,7 @@ def explore(start: Node, source: Source, settings: NetworkSettings | None = None
                     candidates[other] = max(candidates.get(other, 0.0), score)
         # The strongest candidates first, when the network may not hold them all.
         room = s.max_nodes - len(reached)
-        ranked = sorted(candidates.items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(candidates.items(), key=lambda item: (-item[1], _key(item[0])))
         if len(ranked) > room:
             truncated = True
             ranked = ranked[: max(0, room)]
@@ -153,12 +159,16 @@ def explore(start: Node, source: Source, settings: NetworkSettings | None = None
         for link in pending:
             if link.source in reached and link.target in reached:
                 links.setdefault((link.source, link.target, link.kind, link.key), link)
-    nodes = sorted(reached.values(), key=lambda r: (r.hops, -r.score, r.node))
+    nodes = sorted(reached.values(), key=lambda r: (r.hops, -r.score, _key(r.node)))
     return Network(
         start=start,
         hops=s.hops,
         nodes=tuple(nodes),
-        links=tuple(sorted(links.values(), key=lambda link: (link.source, link.target, link.kind, link.key))),
+        links=tuple(
+            sorted(
+                links.values(), key=lambda link: (*_key(link.source), *_key(link.target), link.kind, link.key)
+            )
+        ),
         hubs=tuple(sorted(hubs.values(), key=lambda h: (-h.spread, h.kind, h.key))),
         truncated=truncated,
     )
@@ -242,13 +252,16 @@ class MemoryGraph:
 
     def __call__(self, nodes: frozenset[Node], limit: int) -> list[Shared]:
         answers: list[Shared] = []
-        for node in sorted(nodes):
+        for node in sorted(nodes, key=_key):
             answers.extend(self._memberships(node))
             for (kind, key), label in sorted(self._values_of.get(node, {}).items()):
                 holders = self._holders[(kind, key)]
-                others = sorted(holders - {node})
                 spread = self._spread[(kind, key)]
-                shown = others if spread <= limit else others[:limit]
+                others = holders - {node}
+                # A hub's holders are counted, and only `limit` of them listed (the store's LIMIT).
+                shown = (
+                    sorted(others, key=_key) if spread <= limit else heapq.nsmallest(limit, others, key=_key)
+                )
                 answers.append(Shared(node, kind, key, label, tuple(shown), len(holders), spread))
             if node.kind is NodeKind.IDENTITY:
                 answers.extend(self._same_flights(node.id))
