@@ -67,7 +67,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """A few dozen messages of one day: with the generator's quirks, re-deliveries and broken messages."""
     folder = tmp_path_factory.mktemp("world")
-    summary = generate(world_params(seed=3, scale=0.003, broken_rate=0.1), folder)
+    summary = generate(world_params(seed=3, scale=0.003, broken_rate=0.2), folder)
     assert summary["broken_messages"] >= 1, "no broken message: quarantine would not be tested"
     assert summary["paxlst_messages"] >= 1
     return World(folder)
