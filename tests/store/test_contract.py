@@ -31,6 +31,7 @@ from openpiu.store import (
     UnstorablePush,
     create_engine,
     open_store,
+    sql_base,
     upgrade,
 )
 from openpiu.store.schema import metadata
@@ -426,6 +427,27 @@ def test_audit_chain_verifies_and_detects_tampering(
     assert (check.ok, check.broken_at) == (False, 5)
 
 
+def test_audit_verify_finds_events_cut_from_the_end(store: Store, engine: sa.Engine) -> None:
+    for n in range(4):
+        store.record(actor="analyst:7", action="hit.read", subject=f"hit:{n}")
+    assert store.verify().ok
+    # The last events deleted leave a chain that holds together: its head row still names event 4.
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_events WHERE seq >= 3"))
+    check = store.verify()
+    assert (check.ok, check.events, check.broken_at) == (False, 2, 3)
+    assert "missing" in (check.problem or "")
+
+
+def test_audit_head_lost_is_made_again_from_the_last_event(store: Store, engine: sa.Engine) -> None:
+    first = store.record(actor="a", action="b", subject="c")
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_head"))
+    second = store.record(actor="a", action="b", subject="d")
+    assert (second.seq, second.prev_hash) == (2, first.hash)
+    assert store.verify().ok
+
+
 def test_audit_details_must_be_json(store: Store) -> None:
     with pytest.raises(TypeError):
         store.record(actor="a", action="b", subject="c", details={"when": object()})
@@ -476,7 +498,9 @@ def test_concurrent_redeliveries_are_idempotent(store: Store) -> None:
     assert all(b.versions == 1 for b in store.current_bookings(results[0].flight_id))
 
 
-def test_concurrent_audit_appends_keep_one_chain(store: Store) -> None:
+def test_concurrent_audit_appends_keep_one_chain(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Appenders wait for each other on the chain's head: none loses a race and has to try again.
+    monkeypatch.setattr(sql_base, "AUDIT_ATTEMPTS", 1)
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(
             pool.map(

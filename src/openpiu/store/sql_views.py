@@ -14,8 +14,17 @@ from sqlalchemy.engine import Row
 
 from openpiu.model import Flight
 from openpiu.store import schema as t
-from openpiu.store.codec import from_json, traveller_from_parts
-from openpiu.store.protocols import BookingSummary, FlightPush, FlightStatus, StoredFlight, StoredTraveller
+from openpiu.store.codec import from_json, segments_from_parts, traveller_from_parts
+from openpiu.store.protocols import (
+    BookingSummary,
+    FlightManifest,
+    FlightPush,
+    FlightStatus,
+    ManifestBooking,
+    ManifestTraveller,
+    StoredFlight,
+    StoredTraveller,
+)
 from openpiu.store.sql_base import SqlBase
 
 __all__ = ["ViewsMixin", "stored_flight"]
@@ -77,7 +86,7 @@ class ViewsMixin(SqlBase):
             decided: Counter[int] = Counter()
             for row in connection.execute(
                 sa.select(h.c.flight_id, h.c.priority, h.c.outcome.is_(None).label("open"), sa.func.count())
-                .where(h.c.flight_id.in_(ids))
+                .where(h.c.flight_id.in_(ids), h.c.superseded_by.is_(None))  # each match once
                 .group_by(h.c.flight_id, h.c.priority, h.c.outcome.is_(None))
             ):
                 if row.open:
@@ -157,3 +166,52 @@ class ViewsMixin(SqlBase):
                 BookingSummary(row.id, row.flight_id, row.flight_date, row.locator, bool(row.cancelled))
                 for row in connection.execute(query)
             ]
+
+    def flight_manifest(self, flight_id: int) -> FlightManifest:
+        b, v, i = t.bookings, t.booking_versions, t.booking_identities
+        tr, ti = t.travellers, t.traveller_identities
+        current = sa.and_(b.c.flight_id == flight_id, sa.not_(b.c.cancelled))
+        # Only the parts of the documents a manifest needs: the segments (check-ins) and the check-in
+        # names; the rest of each booking, its travellers' records and identities stay unread.
+        bookings = (
+            sa.select(
+                b.c.id,
+                b.c.locator,
+                v.c.record["segments"].label("segments"),
+                i.c.record["check_in_names"].label("check_in_names"),
+            )
+            .select_from(b.join(v, v.c.id == b.c.current_version_id).outerjoin(i, i.c.version_id == v.c.id))
+            .where(current)
+            .order_by(b.c.id)
+        )
+        travellers = (
+            sa.select(tr.c.id, tr.c.booking_id, tr.c.position, tr.c.ref, ti.c.surname, ti.c.given_names)
+            .select_from(
+                tr.join(ti, ti.c.traveller_id == tr.c.id).join(b, b.c.current_version_id == tr.c.version_id)
+            )
+            .where(current)
+            .order_by(tr.c.booking_id, tr.c.position)
+        )
+        cancelled = sa.select(sa.func.count()).select_from(b).where(b.c.flight_id == flight_id, b.c.cancelled)
+        with self._read() as connection:
+            booking_rows = connection.execute(bookings).all()
+            traveller_rows = connection.execute(travellers).all()
+            cancelled_count = int(connection.execute(cancelled).scalar_one())
+        return FlightManifest(
+            bookings=[
+                ManifestBooking(row.id, row.locator, segments_from_parts(row.segments, row.check_in_names))
+                for row in booking_rows
+            ],
+            travellers=[
+                ManifestTraveller(
+                    id=row.id,
+                    booking_id=row.booking_id,
+                    position=row.position,
+                    ref=row.ref,
+                    surname=row.surname,
+                    given_names=row.given_names,
+                )
+                for row in traveller_rows
+            ],
+            cancelled_bookings=cancelled_count,
+        )
