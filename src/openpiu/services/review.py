@@ -100,7 +100,6 @@ class Review:
         query = query or HitQuery()
         if not 0 < query.limit <= MAX_PAGE:
             raise ValueError(f"a queue page shows 1 to {MAX_PAGE} hits")
-        total = self.store.count_hits(query)
         self.store.record(
             actor=actor,
             action="hits.queue.read",
@@ -113,7 +112,8 @@ class Review:
                 "limit": query.limit,
             },
         )
-        return QueuePage(self.store.hit_queue(query), total, query)
+        with self.store.reading():
+            return QueuePage(self.store.hit_queue(query), self.store.count_hits(query), query)
 
     def detail(self, actor: str, hit_id: int) -> HitDetail:
         """One hit with its traveller, booking, flight, list entry or criterion and decisions; audited."""

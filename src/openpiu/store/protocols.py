@@ -68,6 +68,7 @@ __all__ = [
     "HitState",
     "Hits",
     "Inbox",
+    "InboxHour",
     "InboxMessage",
     "InvalidTransition",
     "LoginThrottle",
@@ -193,6 +194,20 @@ class MessageCounts:
     @property
     def total(self) -> int:
         return sum(self.by_state.values())
+
+
+@dataclass(frozen=True, slots=True)
+class InboxHour:
+    """What the inbox did in one hour (UTC) for one sender: messages received new, stored, quarantined.
+
+    A message is received once (a re-delivery is not counted again); stored and quarantined count the
+    moves into those states, so a message quarantined, retried and stored counts in both."""
+
+    hour: datetime  # the hour's start, UTC
+    sender: str
+    received: int
+    stored: int
+    quarantined: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -676,6 +691,11 @@ class Inbox(Protocol):
 
     def message_counts(self) -> MessageCounts: ...
 
+    def inbox_hours(self, since: datetime, until: datetime) -> list[InboxHour]:
+        """Per hour and sender, what the inbox received, stored and quarantined from ``since`` (inclusive)
+        to ``until`` (exclusive), by hour then sender; an hour and sender with nothing is left out."""
+        ...
+
     def count_discarded(self, reason: str, *, day: date) -> None:
         """Count one message that is not kept at all (e.g. outside the notified scope)."""
         ...
@@ -1097,9 +1117,10 @@ class Reads(Protocol):
     """Several reads taken together: what one page shows, read on one connection in one transaction."""
 
     def reading(self) -> AbstractContextManager[None]:
-        """Inside the block, this thread's reads share one connection and one transaction (on PostgreSQL
-        a connection's round trips are paid once, not per read). Nothing may be written inside: a write
-        raises StoreError (it would hold a second connection while this one waits)."""
+        """Inside the block, this thread's reads share one connection (its checkout and check are paid
+        once, not per read; on SQLite they also share one read transaction, one view of the database).
+        Nothing may be written inside: a write raises StoreError (it would hold a second connection
+        while this one waits)."""
         ...
 
 

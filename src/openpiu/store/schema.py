@@ -150,7 +150,7 @@ message_states = sa.Table(
     sa.Column("message_id", Id, sa.ForeignKey("messages.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text),
-    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),  # the operations page's last 24 hours
 )
 
 # --- flights and bookings ------------------------------------------------------------------------
@@ -505,8 +505,22 @@ hits = sa.Table(
     ),
 )
 
-sa.Index("ix_hits_outcome_flight_date", hits.c.outcome, hits.c.flight_date)
-sa.Index("ix_hits_superseded_by", hits.c.superseded_by)
+# The queue: hits by outcome (none: waiting) and flight date, of those not taken over by another hit.
+sa.Index(
+    "ix_hits_queue",
+    hits.c.outcome,
+    hits.c.flight_date,
+    sqlite_where=sa.text("superseded_by IS NULL"),
+    postgresql_where=sa.text("superseded_by IS NULL"),
+)
+# The hits a hit took over. Partial: almost every hit has none, and a full index would tempt SQLite's
+# planner into reading the queue ("superseded_by IS NULL") through it.
+sa.Index(
+    "ix_hits_superseded_by",
+    hits.c.superseded_by,
+    sqlite_where=sa.text("superseded_by IS NOT NULL"),
+    postgresql_where=sa.text("superseded_by IS NOT NULL"),
+)
 
 decisions = sa.Table(
     "decisions",

@@ -81,6 +81,7 @@ from openpiu.store.protocols import (
     BookingVersion,
     CriterionSpec,
     HitCounts,
+    InboxHour,
     InboxMessage,
     InvalidTransition,
     MessageCounts,
@@ -333,6 +334,13 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
             threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
         )
         self._pinned = threading.local()  # the connection of this thread's `reading` block
+        # PostgreSQL reads run without BEGIN and ROLLBACK (two round trips each): in READ COMMITTED every
+        # statement sees its own snapshot inside a transaction too, so nothing else changes.
+        self._reader = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
 
     @property
     def engine(self) -> Engine:
@@ -346,7 +354,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         if getattr(self._pinned, "connection", None) is not None:  # inside another: that one serves
             yield
             return
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             self._pinned.connection = connection
             try:
                 yield
@@ -388,7 +396,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         if pinned is not None:
             yield pinned
             return
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             yield connection
 
     def _now(self) -> datetime:
@@ -532,6 +540,40 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         return MessageCounts(
             by_state=by_state, duplicates=duplicates, discarded=discarded, removed_items=int(removed)
         )
+
+    def inbox_hours(self, since: datetime, until: datetime) -> list[InboxHour]:
+        m, s = t.messages, t.message_states
+        moves = (MessageState.STORED.value, MessageState.QUARANTINED.value)
+        with self._read() as connection:
+            received_hour, moved_hour = _hour_of(connection, m.c.received_at), _hour_of(connection, s.c.at)
+            received = connection.execute(
+                sa.select(received_hour, m.c.sender, sa.func.count())
+                .where(m.c.received_at >= since, m.c.received_at < until)
+                .group_by(received_hour, m.c.sender)
+            ).all()
+            moved = connection.execute(
+                sa.select(moved_hour, m.c.sender, s.c.state, sa.func.count())
+                .select_from(s.join(m, m.c.id == s.c.message_id))
+                .where(s.c.at >= since, s.c.at < until, s.c.state.in_(moves))
+                .group_by(moved_hour, m.c.sender, s.c.state)
+            ).all()
+        counts: dict[tuple[str, str], dict[str, int]] = defaultdict(
+            lambda: dict.fromkeys(("received", *moves), 0)
+        )
+        for hour, sender, count in received:
+            counts[(hour, sender)]["received"] += int(count)
+        for hour, sender, state, count in moved:
+            counts[(hour, sender)][state] += int(count)
+        return [
+            InboxHour(
+                hour=datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC),
+                sender=sender,
+                received=tally["received"],
+                stored=tally[MessageState.STORED.value],
+                quarantined=tally[MessageState.QUARANTINED.value],
+            )
+            for (hour, sender), tally in sorted(counts.items())
+        ]
 
     def count_discarded(self, reason: str, *, day: date) -> None:
         d = t.discarded_messages
@@ -1775,7 +1817,8 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
     def verify(self) -> AuditCheck:
         a, head = t.audit_events, t.audit_head
         expected_seq, expected_prev, checked = 1, t.GENESIS_HASH, 0
-        with self._read() as connection:
+        # in a transaction (not _read): the events are streamed by a server-side cursor on PostgreSQL
+        with self._engine.connect() as connection:
             # The head first: events appended after it was read may follow; none before it may be missing.
             last = connection.execute(sa.select(head.c.seq, head.c.hash).where(head.c.id == 1)).one_or_none()
             rows = connection.execution_options(yield_per=1000).execute(sa.select(a).order_by(a.c.seq))
@@ -1847,6 +1890,13 @@ def _encoded(parts: list[tuple[int, PnrPush]], encoded: Mapping[int, EncodedPush
         else:
             raise ValueError(f"message {mid}: encoded {len(ahead.bookings)} bookings of {len(push.bookings)}")
     return splits
+
+
+def _hour_of(connection: Connection, instant: sa.ColumnElement[datetime]) -> sa.ColumnElement[str]:
+    """The UTC hour of an instant column as text, ``YYYY-MM-DD HH``, on either backend."""
+    if connection.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", instant), "YYYY-MM-DD HH24")
+    return sa.func.strftime("%Y-%m-%d %H", instant)  # SQLite keeps instants as naive UTC text
 
 
 def _aware(value: datetime) -> datetime:

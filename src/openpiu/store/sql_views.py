@@ -4,6 +4,7 @@ a day's flights with their pushes and the hits waiting on each (no personal data
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date
@@ -41,6 +42,18 @@ def stored_flight(row: Row[Any]) -> StoredFlight:
         last_message_id=row.last_message_id,
         last_pushed_at=row.last_pushed_at,
     )
+
+
+#: SQLite reads a document's part with `->` from 3.38 on (a third as much work as JSON_EXTRACT, whose
+#: result SQLAlchemy's JSON type would quote back into JSON text); before, as SQLAlchemy writes it.
+_SQLITE_ARROW = sqlite3.sqlite_version_info >= (3, 38)
+
+
+def _json_part(document: sa.Column[Any], key: str) -> sa.ColumnElement[Any]:
+    """The value under ``key`` of a JSON document column (None when absent), decoded."""
+    if _SQLITE_ARROW:  # PostgreSQL's jsonb -> key, SQLite's -> '$.key': both spelled "-> key"
+        return sa.type_coerce(document.op("->")(sa.literal(key, sa.Text)), t.Document)
+    return document[key]
 
 
 def _push(row: Row[Any]) -> FlightPush:
@@ -177,8 +190,8 @@ class ViewsMixin(SqlBase):
             sa.select(
                 b.c.id,
                 b.c.locator,
-                v.c.record["segments"].label("segments"),
-                i.c.record["check_in_names"].label("check_in_names"),
+                _json_part(v.c.record, "segments").label("segments"),
+                _json_part(i.c.record, "check_in_names").label("check_in_names"),
             )
             .select_from(b.join(v, v.c.id == b.c.current_version_id).outerjoin(i, i.c.version_id == v.c.id))
             .where(current)
