@@ -31,6 +31,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -332,36 +333,176 @@ def load(
     return latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine was busy so far (all its CPUs, not idle nor waiting), /proc/stat."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving this database (none for SQLite, or a shared database)."""
+    if not url.startswith("postgresql") or "search_path" in url:
+        return []
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.exec_driver_sql(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+class CpuMeter:
+    """Where the CPU went while the users worked: the server, the database's processes, this program (the
+    users' HTTP clients), and everything else on the machine (other jobs sharing it)."""
+
+    def __init__(self, server: int, url: str) -> None:
+        self.server, self.url = server, url
+        self.backends = {pid: cpu_seconds(pid) for pid in database_backends(url)}
+        self.started = (cpu_seconds(server), time.process_time(), machine_busy(), time.monotonic())
+
+    def done(self, requests: int) -> dict[str, float]:
+        server, client, busy, wall = self.started
+        ended_busy = machine_busy()
+        backends = sum(cpu_seconds(pid) - self.backends.get(pid, 0.0) for pid in database_backends(self.url))
+        used = {
+            "server": cpu_seconds(self.server) - server,
+            "database": backends,
+            "client": time.process_time() - client,
+        }
+        seconds = time.monotonic() - wall
+        return {
+            **{f"{k}_ms_per_request": v * 1000 / max(1, requests) for k, v in used.items()},
+            "others_cpus_busy": max(0.0, (ended_busy - busy) - sum(used.values())) / seconds,
+            "machine_cpus_busy": (ended_busy - busy) / seconds,
+            "load_average": os.getloadavg()[0],
+        }
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+def cache_name(args: argparse.Namespace) -> str:
+    """The cached database's name: what it holds (scale, seed, travellers wanted)."""
+    return f"web_{args.scale:g}_seed{args.seed}_{args.travellers}".replace(".", "_").replace("-", "_")
+
+
+def postgres_url(base: str, database: str) -> str:
+    return sa.make_url(base).set(database=database).render_as_string(hide_password=False)
+
+
+def postgres_admin(base: str, statement: str) -> Any:
+    """One statement outside a transaction (CREATE and DROP DATABASE need that); its first value."""
+    engine = sa.create_engine(base, connect_args={"connect_timeout": 3}, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            result = connection.exec_driver_sql(statement)
+            return result.scalar() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
+def build(url: str, world: Path, args: argparse.Namespace, backend: str) -> int:
+    """Fill `url` with the generated day and its copies; how many copies were made."""
+    started = time.monotonic()
+    day = fill(url, world)
+    log(f"{backend}: a day ingested and screened in {time.monotonic() - started:.0f} s: {day}")
+    copies = max(0, -(-args.travellers // max(1, day["travellers"])) - 1)
+    started = time.monotonic()
+    copy_days(url, copies)
+    log(f"{backend}: {copies} copies in {time.monotonic() - started:.0f} s: {counts(url)}")
+    return copies
+
+
+def database(
+    backend: str, world: Path, args: argparse.Namespace, scratch: Path, cleanups: list[Callable[[], None]]
+) -> tuple[str, int]:
+    """(url of this run's database, copies of the day in it); what to drop at the end goes to `cleanups`.
+
+    With `--cache` the filled database is built once (bench/out/<name>.db, or a PostgreSQL database of
+    that name) and each run starts from a copy of it, brought up to the newest schema: every run sees the
+    same data, and a run takes minutes instead of the build's half hour."""
+    name = cache_name(args)
+    copies_file = HERE / "out" / f"{name}.{backend}.copies"
+    if backend == "sqlite":
+        url = f"sqlite:///{scratch / 'openpiu.db'}"
+        if not args.cache:
+            return url, build(url, world, args, backend)
+        cached = HERE / "out" / f"{name}.db"
+        if not (cached.exists() and copies_file.exists()):
+            building = cached.with_suffix(".building.db")
+            building.unlink(missing_ok=True)
+            copies = build(f"sqlite:///{building}", world, args, backend)
+            with sqlite3.connect(building) as connection:  # everything in the file itself, none in its WAL
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            building.replace(cached)
+            for leftover in (".building.db-wal", ".building.db-shm"):
+                cached.with_suffix(leftover).unlink(missing_ok=True)
+            copies_file.write_text(f"{copies}\n")
+        started = time.monotonic()
+        shutil.copyfile(cached, scratch / "openpiu.db")
+        log(f"sqlite: {cached.name} copied in {time.monotonic() - started:.0f} s")
+        upgrade(url)
+        return url, int(copies_file.read_text())
+    if not args.cache:
+        made = postgres_schema(args.postgres)
+        if isinstance(made, str):
+            raise SystemExit(f"PostgreSQL not available: {made}")
+        url, schema = made
+        cleanups.append(lambda: drop_schema(args.postgres, schema))
+        return url, build(url, world, args, backend)
+    cached = f"openpiu_{name}"
+    exists = f"SELECT count(*) FROM pg_database WHERE datname = '{cached}'"
+    if not (postgres_admin(args.postgres, exists) and copies_file.exists()):
+        building = f"{cached}_building"
+        postgres_admin(args.postgres, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+        postgres_admin(args.postgres, f'CREATE DATABASE "{building}"')
+        copies = build(postgres_url(args.postgres, building), world, args, backend)
+        postgres_admin(args.postgres, f'DROP DATABASE IF EXISTS "{cached}" WITH (FORCE)')
+        postgres_admin(args.postgres, f'ALTER DATABASE "{building}" RENAME TO "{cached}"')
+        copies_file.write_text(f"{copies}\n")
+    run = f"openpiu_web_bench_{scratch.name[-8:].lower().replace('-', '_')}"
+    started = time.monotonic()
+    postgres_admin(args.postgres, f'CREATE DATABASE "{run}" TEMPLATE "{cached}" STRATEGY FILE_COPY')
+    cleanups.append(lambda: postgres_admin(args.postgres, f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)'))
+    log(f"postgresql: {cached} copied in {time.monotonic() - started:.0f} s")
+    url = postgres_url(args.postgres, run)
+    upgrade(url)
+    return url, int(copies_file.read_text())
+
+
 def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str, Any] | str:
     scratch = Path(tempfile.mkdtemp(prefix="openpiu-web-bench-"))
-    schema = None
+    cleanups: list[Callable[[], None]] = []
     try:
-        if backend == "sqlite":
-            url = f"sqlite:///{scratch / 'openpiu.db'}"
-        else:
-            made = postgres_schema(args.postgres)
-            if isinstance(made, str):
-                return f"PostgreSQL not available: {made}"
-            url, schema = made
-        started = time.monotonic()
-        day = fill(url, world)
-        log(f"{backend}: a day ingested and screened in {time.monotonic() - started:.0f} s: {day}")
-        copies = max(0, -(-args.travellers // max(1, day["travellers"])) - 1)
-        started = time.monotonic()
-        copy_days(url, copies)
+        try:
+            url, copies = database(backend, world, args, scratch, cleanups)
+        except SystemExit as error:
+            return str(error)
         stored = counts(url)
-        log(f"{backend}: {copies} copies in {time.monotonic() - started:.0f} s: {stored}")
         names = add_users(url, scratch, args.users)
         ids = samples(url, random.Random(args.seed))
         port = free_port()
         server = serve(url, scratch, port)
         try:
+            meter = CpuMeter(server.pid, url)
             latencies = load(f"http://127.0.0.1:{port}", names, ids, args.seconds, args.seed)
+            cpu = meter.done(sum(len(v) for v in latencies.values()))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -375,10 +516,10 @@ def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str
             }
             for page, values in latencies.items()
         }
-        return {"stored": stored, "copies": copies, "pages": pages}
+        return {"stored": stored, "copies": copies, "pages": pages, "cpu": cpu}
     finally:
-        if schema is not None:
-            drop_schema(args.postgres, schema)
+        for cleanup in cleanups:
+            cleanup()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -405,6 +546,15 @@ def table(report: dict[str, Any]) -> list[str]:
                 f"| {figures['p95']:.0f} | {figures['p99']:.0f} | {figures['per_second']:.1f} | {base:.0f} | "
                 f"{figures['p95'] / base:.1f}x | {target} |"
             )
+    for backend, run in report["runs"].items():
+        cpu = None if isinstance(run, str) else run.get("cpu")
+        if cpu:
+            lines.append(
+                f"# {backend}: CPU ms per request: server {cpu['server_ms_per_request']:.1f}, database "
+                f"{cpu['database_ms_per_request']:.1f}, users' clients {cpu['client_ms_per_request']:.1f}; "
+                f"CPUs busy {cpu['machine_cpus_busy']:.2f} of {os.cpu_count()}, of them other jobs' "
+                f"{cpu['others_cpus_busy']:.2f}; load average {cpu['load_average']:.1f}"
+            )
     return lines
 
 
@@ -417,6 +567,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30, help="how long the users work (default 30)")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, metavar="URL")
+    parser.add_argument(
+        "--cache",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="build the filled database once (bench/out, or a PostgreSQL database) and run on a copy",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     world = HERE / "out" / f"world-{args.scale}-seed{args.seed}"
@@ -432,6 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     for backend in (b.strip() for b in args.backends.split(",") if b.strip()):
         report["runs"][backend] = run_backend(backend, world, args)
+        log("\n".join(table({"runs": {backend: report["runs"][backend]}})))  # kept if a later one fails
     if args.json:
         print(json.dumps(report, indent=2))
     else:

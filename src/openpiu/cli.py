@@ -951,7 +951,7 @@ def _serve(host: str, port: int, url_option: str | None) -> int:
     )
     try:
         uvicorn.run(
-            "openpiu.web.app:create_app",
+            "openpiu.web.app:serve_app",
             factory=True,
             host=host,
             port=port,

@@ -1,5 +1,6 @@
-"""API data in screening: a person known from a passenger list alone is screened and hit, and a traveller
-merged with an API person is screened with what the passport gave (date of birth, document)."""
+"""API data in screening: a person known from a passenger list alone is screened and hit, a traveller
+merged with an API person is screened with what the passport gave (date of birth, document), and when the
+booking comes after the list, the traveller's hit takes over the person's own (one match, one hit)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import pytest
 from openpiu.clock import FixedClock
 from openpiu.formats.paxlst_writer import write_paxlst
 from openpiu.formats.pnrgov_writer import write_pnrgov
-from openpiu.model import ApiPerson, HitKind, PnrPush, Watchlist, WatchlistEntry
+from openpiu.model import ApiPerson, DecisionOutcome, HitKind, PnrPush, Watchlist, WatchlistEntry
 from openpiu.pipeline import Ingestor
 from openpiu.pipeline.screening import ScreeningStage
+from openpiu.services.review import HitQuery, HitState, HitTakenOver, Review
 from openpiu.store import MessageState, Store, open_store, upgrade
 from openpiu.synth.corpus import demo_push, passenger_list_for
 
@@ -122,3 +124,40 @@ def test_a_merged_traveller_is_screened_with_the_passport_data(store: Store) -> 
     assert dob, "the passport's date of birth was not used"
     assert dob[0].query == str(person.date_of_birth)
     assert not [h for h in store.hits() if h.hit.booking_id is None]  # no second hit for the API person
+
+
+def test_the_travellers_hit_takes_over_the_api_persons_hit_when_the_booking_comes_later(store: Store) -> None:
+    push, person, paxlst = push_and_list()
+    store.import_watchlist(LIST, [listed(person)], actor="test")
+    review = Review(store)
+    ingestor(store).ingest(paxlst, sender="1A", channel="test")  # the passenger list first
+    [alone] = review.queue("ana").items
+    assert alone.hit.hit.booking_id is None
+    review.decide("ana", alone.hit.id, DecisionOutcome.CONFIRMED, "the passport number is on the list")
+
+    result = ingestor(store).ingest(write_pnrgov(push), sender="1A", channel="test")  # then the booking
+    assert result.api_merged >= 1
+    every = review.queue("ana", HitQuery(state=HitState.ALL)).items
+    [kept] = [i for i in every if i.hit.hit.source_id == "E-1"]  # the analyst sees the match once
+    assert kept.hit.hit.booking_id is not None
+    assert kept.hit.hit.api_person_id is not None
+    assert kept.hit.outcome is DecisionOutcome.CONFIRMED  # the decision taken on the API data holds
+    assert kept.traveller_name.startswith(f"{person.surname}/")
+    detail = review.detail("ana", kept.hit.id)
+    assert [h.id for h in detail.taken_over] == [alone.hit.id]
+    assert [d.decision.hit_id for d in detail.decisions] == [alone.hit.id]
+    old = review.detail("ana", alone.hit.id).hit
+    assert old.superseded_by == kept.hit.id
+
+    with pytest.raises(HitTakenOver):
+        review.decide("bo", alone.hit.id, DecisionOutcome.DISMISSED, "too late")
+    revised = review.decide("bo", kept.hit.id, DecisionOutcome.DISMISSED, "another date of birth in the PNR")
+    assert revised.supersedes == detail.decisions[0].id
+    assert store.verify().ok
+
+    # The list sent again and the booking pushed again change nothing: still one hit, still decided.
+    ingestor(store).ingest(paxlst + b"\n", sender="1A", channel="test")
+    ingestor(store).ingest(write_pnrgov(push) + b"\n", sender="1A", channel="test")
+    every = review.queue("ana", HitQuery(state=HitState.ALL)).items
+    assert [i.hit.id for i in every if i.hit.hit.source_id == "E-1"] == [kept.hit.id]
+    assert review.queue("ana").total == 0

@@ -31,6 +31,7 @@ from openpiu.store import (
     UnstorablePush,
     create_engine,
     open_store,
+    sql_base,
     upgrade,
 )
 from openpiu.store.schema import metadata
@@ -205,6 +206,36 @@ def test_messages_are_listed_by_state_in_pages(store: Store) -> None:
     assert [m.id for m in store.messages(MessageState.PARSED)] == [ids[2]]
 
 
+def test_the_inbox_is_counted_per_hour_and_sender(store: Store, clock: FixedClock) -> None:
+    hour = START.replace(minute=0)  # 09:00 UTC; the clock is at 09:30
+    a1 = store.receive(b"one", sender="1A", channel="http").message_id
+    store.receive(b"two", sender="1A", channel="http")
+    store.receive(b"one", sender="1A", channel="http")  # a re-delivery: not received again
+    lh = store.receive(b"three", sender="LH", channel="folder").message_id
+    clock.advance(timedelta(minutes=40))  # 10:10
+    store.advance(a1, MessageState.PARSED)
+    store.advance(a1, MessageState.STORED)
+    store.advance(lh, MessageState.QUARANTINED, reason="UNB segment missing")
+    clock.advance(timedelta(hours=2))  # 12:10: retried and stored
+    store.advance(lh, MessageState.RECEIVED)
+    store.advance(lh, MessageState.PARSED)
+    store.advance(lh, MessageState.STORED)
+
+    found = store.inbox_hours(hour, hour + timedelta(hours=24))
+    assert [(h.hour - hour, h.sender, h.received, h.stored, h.quarantined) for h in found] == [
+        (timedelta(0), "1A", 2, 0, 0),
+        (timedelta(0), "LH", 1, 0, 0),
+        (timedelta(hours=1), "1A", 0, 1, 0),
+        (timedelta(hours=1), "LH", 0, 0, 1),
+        (timedelta(hours=3), "LH", 0, 1, 0),
+    ]
+    assert all(h.hour.tzinfo is UTC for h in found)
+    # From (inclusive) until (exclusive), to the microsecond.
+    later = store.inbox_hours(hour + timedelta(hours=1, minutes=10), hour + timedelta(hours=3, minutes=10))
+    assert [(h.sender, h.stored, h.quarantined) for h in later] == [("1A", 1, 0), ("LH", 0, 1)]
+    assert store.inbox_hours(hour - timedelta(days=1), hour) == []
+
+
 # --- bookings ------------------------------------------------------------------------------------
 
 
@@ -260,6 +291,31 @@ def test_a_full_push_then_an_update(store: Store, clock: FixedClock) -> None:
     stored_message = store.message(second_id)
     assert stored_message is not None
     assert stored_message.flight_date == stored.flight_date
+
+
+def test_a_flights_manifest_is_its_current_travellers_by_summary(store: Store) -> None:
+    push = full_push()
+    result = store.store_push(received(store, push, "full"), push)
+    store.store_push(received(store, update_of(push), "update"), update_of(push))
+    manifest = store.flight_manifest(result.flight_id)
+    bookings = store.current_bookings(result.flight_id)
+    current = [b for b in bookings if not b.cancelled]
+    assert manifest.cancelled_bookings == len(bookings) - len(current) == 1
+    assert [(b.id, b.locator) for b in manifest.bookings] == [(b.id, b.locator) for b in current]
+    for summary, whole in zip(manifest.bookings, current, strict=True):
+        # each segment's flight and check-ins (with the names kept apart from the itinerary)
+        assert [(s.flight, s.check_ins) for s in summary.segments] == [
+            (s.flight, s.check_ins) for s in whole.booking.segments
+        ]
+    travellers = store.current_travellers(result.flight_id)
+    assert [(t.id, t.booking_id, t.position, t.ref, t.surname, t.given_names) for t in manifest.travellers] == [
+        (t.id, t.booking_id, t.position, t.traveller.ref, t.traveller.surname, t.traveller.given_names)
+        for t in travellers
+    ]
+    assert all(t.key == (t.ref or f"#{t.position}") for t in manifest.travellers)
+    assert any(c.surname for b in manifest.bookings for s in b.segments for c in s.check_ins)
+    empty = store.flight_manifest(10**9)
+    assert (empty.bookings, empty.travellers, empty.cancelled_bookings) == ([], [], 0)
 
 
 def test_a_late_older_push_is_kept_but_does_not_become_current(store: Store) -> None:
@@ -426,6 +482,27 @@ def test_audit_chain_verifies_and_detects_tampering(
     assert (check.ok, check.broken_at) == (False, 5)
 
 
+def test_audit_verify_finds_events_cut_from_the_end(store: Store, engine: sa.Engine) -> None:
+    for n in range(4):
+        store.record(actor="analyst:7", action="hit.read", subject=f"hit:{n}")
+    assert store.verify().ok
+    # The last events deleted leave a chain that holds together: its head row still names event 4.
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_events WHERE seq >= 3"))
+    check = store.verify()
+    assert (check.ok, check.events, check.broken_at) == (False, 2, 3)
+    assert "missing" in (check.problem or "")
+
+
+def test_audit_head_lost_is_made_again_from_the_last_event(store: Store, engine: sa.Engine) -> None:
+    first = store.record(actor="a", action="b", subject="c")
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_head"))
+    second = store.record(actor="a", action="b", subject="d")
+    assert (second.seq, second.prev_hash) == (2, first.hash)
+    assert store.verify().ok
+
+
 def test_audit_details_must_be_json(store: Store) -> None:
     with pytest.raises(TypeError):
         store.record(actor="a", action="b", subject="c", details={"when": object()})
@@ -476,7 +553,9 @@ def test_concurrent_redeliveries_are_idempotent(store: Store) -> None:
     assert all(b.versions == 1 for b in store.current_bookings(results[0].flight_id))
 
 
-def test_concurrent_audit_appends_keep_one_chain(store: Store) -> None:
+def test_concurrent_audit_appends_keep_one_chain(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Appenders wait for each other on the chain's head: none loses a race and has to try again.
+    monkeypatch.setattr(sql_base, "AUDIT_ATTEMPTS", 1)
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(
             pool.map(

@@ -1,5 +1,6 @@
 """The analyst's screens through the application: the board, the queue, a hit and its decision (page and
-JSON API, CSRF enforced), a flight, a booking, a traveller and search; every read audited."""
+JSON API, CSRF enforced), a flight, a booking, a traveller and search; every read audited; the hit of a
+person known from API data first, taken over by their traveller's once the booking arrives."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from fastapi.testclient import TestClient
 from test_security import AT, CHEAP, PASSWORD, Site, _settings, form_token, login, page_csrf
 
 from openpiu.clock import FixedClock
+from openpiu.formats.paxlst_writer import write_paxlst
 from openpiu.formats.pnrgov_writer import write_pnrgov
 from openpiu.model import PnrPush, Watchlist, WatchlistEntry
 from openpiu.model.access import Role
 from openpiu.pipeline import Ingestor
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.store import open_store, upgrade
-from openpiu.synth.corpus import demo_push
+from openpiu.synth.corpus import demo_push, passenger_list_for
 from openpiu.web.app import create_app
 
 LIST = Watchlist("NAT-TERR", "National list", "1", "police", "Art 6(3)(a)", "terrorism", "PIU supervisor")
@@ -322,3 +324,52 @@ def test_the_dpo_searches_the_audit_log_and_checks_its_chain(data: Data) -> None
         engine.dispose()
     broken = dpo.get("/audit/verify").text
     assert "Broken at event 2" in broken
+
+
+def test_the_hit_of_a_person_known_from_api_data_first_is_taken_over(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # The passenger list arrives before the booking: its person is hit alone, then merged with the
+    # booking's traveller, whose hit takes the first one over.
+    folder = tmp_path_factory.mktemp("takeover")
+    settings = _settings(folder / "data")
+    upgrade(settings.database_url)
+    clock = FixedClock(AT)
+    store = open_store(settings.database_url, clock=clock)
+    push = demo_push(seed=3, bookings=30)
+    plist = passenger_list_for(push)
+    person = next(p for p in plist.persons if p.given_names and p.date_of_birth)
+    entry = WatchlistEntry(
+        entry_id="E-1", names=(f"{person.given_names} {person.surname}",), date_of_birth=person.date_of_birth
+    )
+    store.import_watchlist(LIST, [entry], actor="supervisor")
+    ingestor = Ingestor(store, clock, screening=ScreeningStage(store, clock))
+    ingestor.ingest(write_paxlst(plist), sender="1A", channel="test")
+    [alone] = store.hits()
+    ingestor.ingest(write_pnrgov(push), sender="1A", channel="test")
+    [taker] = [h for h in store.hits() if h.hit.booking_id is not None]
+    store.close()
+    app = create_app(settings, clock, hashing=CHEAP)
+    with TestClient(app, base_url="https://testserver"):
+        site = Site(app, settings, clock)
+        site.accounts.add_user("analyst", Role.ANALYST, PASSWORD, actor="cli:test")
+        client = site.client()
+        assert login(client, "analyst").status_code == 303
+        queue = client.get("/hits?state=all").text
+        assert f'href="/hits/{taker.id}"' in queue
+        assert f'href="/hits/{alone.id}"' not in queue  # the match is listed once
+
+        old = client.get(f"/hits/{alone.id}").text
+        assert f'Taken over {AT:%Y-%m-%d %H:%M:%S} UTC by <a href="/hits/{taker.id}">' in old
+        assert "Record the decision" not in old
+        refused = client.post(
+            f"/hits/{alone.id}/decisions",
+            data={"outcome": "dismissed", "reason": "not the person", "csrf_token": form_token(old)},
+        )
+        assert refused.status_code == 422
+        assert f"taken over by hit {taker.id}" in refused.text
+        new = client.get(f"/hits/{taker.id}").text
+        assert f'Takes over <a href="/hits/{alone.id}">hit {alone.id}</a>' in new
+        assert "Record the decision" in new
+        assert client.get(f"/api/v1/hits/{alone.id}").json()["superseded_by"] == taker.id
+        assert client.get(f"/api/v1/hits/{taker.id}").json()["superseded_by"] is None

@@ -3,6 +3,7 @@ session fixation, open redirects, security headers, and the audit of it all."""
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -215,6 +216,23 @@ def test_plain_http_may_be_allowed_for_a_demo(tmp_path: Path) -> None:
         cookie = next(v for v in response.headers.get_list("set-cookie") if v.startswith(SESSION_COOKIE))
         assert "secure" not in cookie.lower()
         assert client.get("/").status_code == 200
+
+
+def test_the_served_application_freezes_what_start_up_made(tmp_path: Path) -> None:
+    # `openpiu serve` runs serve_app: once started, the start-up's objects leave the collector's
+    # generations (a full collection no longer walks them); an application built for tests does not.
+    settings = _settings(tmp_path / "data")
+    upgrade(settings.database_url)
+    frozen = gc.get_freeze_count()
+    with TestClient(create_app(settings, FixedClock(AT), hashing=CHEAP), base_url=BASE):
+        assert gc.get_freeze_count() == frozen
+    try:
+        with TestClient(
+            create_app(settings, FixedClock(AT), hashing=CHEAP, freeze_start_up=True), base_url=BASE
+        ):
+            assert gc.get_freeze_count() > frozen + 10_000
+    finally:
+        gc.unfreeze()  # the test process goes on: let the collector have them back
 
 
 def test_wrong_password_shows_the_form_again(site: Site) -> None:

@@ -382,6 +382,22 @@ def test_a_bad_watchlist_file_is_refused_with_its_line(data: Data) -> None:
 # --- operations --------------------------------------------------------------------------------------
 
 
+def test_the_operations_page_charts_the_inbox_hour_by_hour(data: Data) -> None:
+    page = data.client(Role.OPERATOR.value).get("/operations")
+    assert page.status_code == 200
+    text = page.text
+    assert "Inbox throughput, last 24 hours" in text
+    # A bar chart drawn on the server (no script), its numbers in tables: both messages came at AT.
+    assert '<svg class="chart"' in text
+    assert "<script" not in text.split('<svg class="chart"')[1].split("</svg>")[0]
+    hour = AT.strftime("%Y-%m-%d %H:00")
+    assert f"<tr><td>{hour}</td><td>2</td><td>1</td><td>1</td></tr>" in text
+    assert text.count("<tr><td>") >= 24  # every hour of the window, those without messages too
+    assert "<tr><td>1A</td><td>1</td><td>1</td><td>0</td></tr>" in text  # by sender
+    assert re.search(r'<tr class="late"><td>LH</td><td>1</td><td>0</td><td>[1-9]\d*</td></tr>', text)
+    assert f"{AT:%H}:00 UTC: 2 received" in text  # each bar says what it counts
+
+
 def test_the_operations_page_counts_and_lists_the_quarantine(data: Data) -> None:
     client = data.client(Role.OPERATOR.value)
     page = client.get("/operations")

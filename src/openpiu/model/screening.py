@@ -122,6 +122,11 @@ class Hit:
     without PNR data) is a subject too: such a hit has no booking and no traveller row but the API
     person screened (`api_person_id`), its `traveller_key` stable across re-sent lists, and no flight
     id while no PNR push has made the flight known.
+
+    When the booking arrives later and the API person is merged with its traveller, the traveller's hit
+    names the key the person's hits had while alone (`api_key`): it takes over such a hit on the same
+    entry (which then leaves the queue, its decisions shown with the traveller's hit), so the analyst
+    does not see the same match twice.
     """
 
     kind: HitKind
@@ -136,6 +141,7 @@ class Hit:
     priority: int  # 1 highest
     explanation: tuple[Feature, ...] = ()
     api_person_id: int | None = None  # the API person screened (alone, or merged with the traveller)
+    api_key: str | None = None  # the merged API person's `traveller_key` from when it was alone
 
 
 class DecisionOutcome(StrEnum):

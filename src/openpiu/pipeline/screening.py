@@ -3,8 +3,10 @@
 The stage keeps one `Screener` (the watchlists' indexes) and the parsed active criteria, and rebuilds them
 when a list or a criterion changes (`refresh`); a change also re-screens the flights not departed yet
 (`rescreen`). A traveller's hits are stored through the store's `Hits`: one per traveller, booking and
-entry or criterion, updated by a re-push instead of doubled. Nothing here decides anything: hits wait for
-an analyst (Directive Art 6(5)-(6)).
+entry or criterion, updated by a re-push instead of doubled. A traveller merged with an API person who was
+screened alone before (the passenger list came first) names that person's key, so the store lets the
+traveller's hit take over the API-only one on the same entry. Nothing here decides anything: hits wait
+for an analyst (Directive Art 6(5)-(6)).
 """
 
 from __future__ import annotations
@@ -248,6 +250,7 @@ class ScreeningStage:
         key: str,
         traveller_id: int | None,
         api_person_id: int | None,
+        api_key: str | None = None,
     ) -> Hit:
         listed = self._lists.get(candidate.list_id)
         return Hit(
@@ -263,6 +266,7 @@ class ScreeningStage:
             priority=1 if listed is not None and listed.category == _TERRORISM else 2,
             explanation=candidate.explanation,
             api_person_id=api_person_id,
+            api_key=api_key,
         )
 
     def _watchlist_hits(
@@ -296,6 +300,7 @@ class ScreeningStage:
                             key=key,
                             traveller_id=row.id,
                             api_person_id=api.id if api is not None else None,
+                            api_key=api_subject_key(api) if api is not None else None,
                         )
                     )
         return hits

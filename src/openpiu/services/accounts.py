@@ -44,6 +44,7 @@ from openpiu.store import (
     Accounts,
     AlreadyExists,
     Audit,
+    Reads,
     StoredUser,
     open_store,
 )
@@ -188,7 +189,7 @@ class Session:
         )
 
 
-class AccountStore(Accounts, Audit, Protocol):
+class AccountStore(Accounts, Audit, Reads, Protocol):
     """What this service needs of the store."""
 
 
@@ -441,14 +442,15 @@ class AccountService:
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             return None
         token_hash = _sha256(token)
-        stored = self._store.session(token_hash)
+        with self._store.reading():  # every request asks: one connection for both reads
+            stored = self._store.session(token_hash)
+            user = None if stored is None else self._store.user(stored.user_id)
         if stored is None:
             return None
         now = self._clock.now()
         if now >= stored.expires_at or now >= stored.last_seen_at + self._idle:
             self._store.delete_session(token_hash)
             return None
-        user = self._store.user(stored.user_id)
         if user is None or user.disabled:
             self._store.delete_session(token_hash)
             return None

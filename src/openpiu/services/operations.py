@@ -1,5 +1,5 @@
-"""Use cases of the operations page: what the inbox holds, messages by state, the quarantine and its
-retry, and whether carriers push what they owe.
+"""Use cases of the operations page: what the inbox holds, its throughput hour by hour, messages by state,
+the quarantine and its retry, and whether carriers push what they owe.
 
 Nothing here shows personal data: a message is shown by its envelope (sender, channel, size, times,
 content hash), its state, the reason it was quarantined and its history, never its bytes (those are read
@@ -11,7 +11,8 @@ recorded in the audit log.
 from __future__ import annotations
 
 import threading
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from openpiu.clock import Clock
@@ -23,12 +24,60 @@ from openpiu.services.quarantine import MessageNotFound, details_in, retry_with
 from openpiu.services.travel import CarrierCompliance, Travel
 from openpiu.store import InboxMessage, MessageState, Store
 
-__all__ = ["MESSAGE_STATES", "PAGE_SIZE", "MessageNotFound", "MessageState", "NotQuarantined", "Operations"]
+__all__ = [
+    "MESSAGE_STATES",
+    "PAGE_SIZE",
+    "THROUGHPUT_HOURS",
+    "HourCount",
+    "MessageNotFound",
+    "MessageState",
+    "NotQuarantined",
+    "Operations",
+    "SenderCount",
+    "Throughput",
+]
 
 #: The states of a message in the inbox, in pipeline order.
 MESSAGE_STATES: Final = tuple(MessageState)
 #: Messages listed per page.
 PAGE_SIZE: Final = 100
+#: The inbox's throughput is shown for this many hours, the current one last.
+THROUGHPUT_HOURS: Final = 24
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    """Messages received (new), stored and quarantined in one hour (UTC), every sender together."""
+
+    hour: datetime  # the hour's start
+    received: int
+    stored: int
+    quarantined: int
+
+
+@dataclass(frozen=True, slots=True)
+class SenderCount:
+    """One sender's messages received, stored and quarantined over the whole window."""
+
+    sender: str
+    received: int
+    stored: int
+    quarantined: int
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    """The inbox's last hours: every hour of the window (none left out, oldest first), and per sender."""
+
+    since: datetime
+    until: datetime
+    hours: list[HourCount]
+    senders: list[SenderCount]  # by sender
+
+    @property
+    def peak(self) -> int:
+        """The largest count of any hour (the scale of a chart)."""
+        return max((max(h.received, h.stored, h.quarantined) for h in self.hours), default=0)
 
 
 class NotQuarantined(ValueError):
@@ -102,6 +151,27 @@ class Operations:
             },
         )
         return result
+
+    def throughput(self, hours: int = THROUGHPUT_HOURS) -> Throughput:
+        """Messages received, stored and quarantined in each of the last ``hours`` hours (UTC, the current
+        hour last and so far), and per sender, counted in the database."""
+        now = self.clock.now().astimezone(UTC)
+        until = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        since = until - timedelta(hours=hours)
+        rows = self.store.inbox_hours(since, until)
+        by_hour = {since + timedelta(hours=n): [0, 0, 0] for n in range(hours)}
+        by_sender: dict[str, list[int]] = {}
+        for row in rows:
+            for tally in (by_hour[row.hour], by_sender.setdefault(row.sender, [0, 0, 0])):
+                tally[0] += row.received
+                tally[1] += row.stored
+                tally[2] += row.quarantined
+        return Throughput(
+            since=since,
+            until=until,
+            hours=[HourCount(hour, *tally) for hour, tally in by_hour.items()],
+            senders=[SenderCount(sender, *tally) for sender, tally in sorted(by_sender.items())],
+        )
 
     def compliance(self, day: date) -> list[CarrierCompliance]:
         """Per carrier, the day's flights and the pushes received against those owed by now."""

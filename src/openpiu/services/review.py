@@ -31,7 +31,16 @@ from openpiu.store import (
     StoredWatchlist,
 )
 
-__all__ = ["HitDetail", "HitQuery", "HitState", "NoSuchHit", "QueueItem", "QueuePage", "Review"]
+__all__ = [
+    "HitDetail",
+    "HitQuery",
+    "HitState",
+    "HitTakenOver",
+    "NoSuchHit",
+    "QueueItem",
+    "QueuePage",
+    "Review",
+]
 
 #: What a queue page shows at most (a queue is worked from its head; the total says how many wait).
 MAX_PAGE = 500
@@ -39,6 +48,17 @@ MAX_PAGE = 500
 
 class NoSuchHit(NotFound):
     """The hit asked for does not exist."""
+
+
+class HitTakenOver(ValueError):
+    """The hit (an API person's) was taken over by the hit of the traveller the person was merged with:
+    that hit is decided now."""
+
+    def __init__(self, hit_id: int, by: int) -> None:
+        super().__init__(
+            f"hit {hit_id} was taken over by hit {by} (the same person, now with a booking): decide that one"
+        )
+        self.hit_id, self.by = hit_id, by
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +81,8 @@ class HitDetail:
     watchlist: StoredWatchlist | None  # the list version the hit was raised against
     entry: WatchlistEntry | None
     criterion: CriterionSpec | None
-    decisions: list[StoredDecision]  # oldest first; the last one holds
+    decisions: list[StoredDecision]  # oldest first, with those on the hits it took over; the last holds
+    taken_over: list[StoredHit]  # the API person's hits it took over (the list came before the booking)
 
     @property
     def outcome(self) -> DecisionOutcome | None:
@@ -79,7 +100,6 @@ class Review:
         query = query or HitQuery()
         if not 0 < query.limit <= MAX_PAGE:
             raise ValueError(f"a queue page shows 1 to {MAX_PAGE} hits")
-        total = self.store.count_hits(query)
         self.store.record(
             actor=actor,
             action="hits.queue.read",
@@ -92,7 +112,8 @@ class Review:
                 "limit": query.limit,
             },
         )
-        return QueuePage(self.store.hit_queue(query), total, query)
+        with self.store.reading():
+            return QueuePage(self.store.hit_queue(query), self.store.count_hits(query), query)
 
     def detail(self, actor: str, hit_id: int) -> HitDetail:
         """One hit with its traveller, booking, flight, list entry or criterion and decisions; audited."""
@@ -101,6 +122,12 @@ class Review:
         if hit is None:
             raise NoSuchHit(f"no hit {hit_id}")
         store.record(actor=actor, action="hit.read", subject=f"hit:{hit_id}", reason="review the hit")
+        with store.reading():
+            return self._detail(hit)
+
+    def _detail(self, hit: StoredHit) -> HitDetail:
+        store = self.store
+        hit_id = hit.id
         found = hit.hit
         booking = None if found.booking_id is None else store.booking(found.booking_id)
         traveller = None if found.traveller_id is None else store.traveller(found.traveller_id)
@@ -134,6 +161,7 @@ class Review:
             entry=entry,
             criterion=criterion,
             decisions=store.decisions(hit_id),
+            taken_over=store.taken_over(hit_id),
         )
 
     def decide(self, actor: str, hit_id: int, outcome: DecisionOutcome, reason: str) -> StoredDecision:
@@ -141,7 +169,10 @@ class Review:
         reason = reason.strip()
         if not reason:
             raise ValueError("a decision needs a reason a person can read")
-        if self.store.hit(hit_id) is None:
+        hit = self.store.hit(hit_id)
+        if hit is None:
             raise NoSuchHit(f"no hit {hit_id}")
+        if hit.superseded_by is not None:
+            raise HitTakenOver(hit_id, hit.superseded_by)
         # the store writes the decision and its audit event in one transaction
         return self.store.decide(Decision(hit_id, DecisionOutcome(outcome), reason, actor))

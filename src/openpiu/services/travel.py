@@ -8,19 +8,21 @@ actor and the reason the screen gives. The web layer checks what the user's role
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from openpiu.analysis.changes import Change, changes
-from openpiu.model import Booking, CheckIn, Flight, Traveller
+from openpiu.model import CheckIn, Flight, Segment
 from openpiu.store import (
     BookingSummary,
     BookingVersion,
     FlightPush,
     FlightStatus,
+    ManifestBooking,
+    ManifestTraveller,
     NotFound,
     Store,
-    StoredBooking,
     StoredFlight,
     StoredHit,
     StoredTraveller,
@@ -87,8 +89,8 @@ class Dashboard:
 
 @dataclass(frozen=True, slots=True)
 class ManifestLine:
-    booking: StoredBooking
-    traveller: StoredTraveller
+    booking: ManifestBooking
+    traveller: ManifestTraveller
     check_in: str  # "boarded", "checked in", "not checked in"
     hits: list[StoredHit]
 
@@ -109,7 +111,7 @@ class VersionView:
 
 @dataclass(frozen=True, slots=True)
 class BookingView:
-    booking: StoredBooking
+    booking: BookingSummary
     flight: StoredFlight | None
     versions: list[VersionView]  # oldest first
     hits: list[StoredHit]
@@ -118,7 +120,7 @@ class BookingView:
 @dataclass(frozen=True, slots=True)
 class TravellerView:
     traveller: StoredTraveller
-    booking: StoredBooking | None
+    booking: BookingSummary | None
     flight: StoredFlight | None
     other_bookings: list[tuple[StoredTraveller, BookingSummary]]  # same name and date of birth
     hits: list[StoredHit]
@@ -129,16 +131,17 @@ def _utc(flight: Flight, arrival: bool) -> datetime | None:
     return None if time is None else time.utc
 
 
-def check_in_status(booking: Booking, flight: Flight, traveller: Traveller) -> str:
-    """Whether the traveller checked in (or boarded) for this flight, from the booking's segment."""
+def check_in_status(segments: Sequence[Segment], flight: Flight, ref: str | None, surname: str | None) -> str:
+    """Whether the traveller (by reference, else surname) checked in or boarded for this flight, from
+    the check-ins on the booking's segments of it."""
     found: list[CheckIn] = []
-    for segment in booking.segments:
+    for segment in segments:
         leg = segment.flight
         if leg is None or (leg.carrier, leg.number) != (flight.carrier, flight.number):
             continue
         for check_in in segment.check_ins:
-            if (check_in.traveller_ref is not None and check_in.traveller_ref == traveller.ref) or (
-                check_in.traveller_ref is None and check_in.surname and check_in.surname == traveller.surname
+            if (check_in.traveller_ref is not None and check_in.traveller_ref == ref) or (
+                check_in.traveller_ref is None and check_in.surname and check_in.surname == surname
             ):
                 found.append(check_in)
     if any(c.boarded for c in found):
@@ -199,54 +202,53 @@ class Travel:
         if stored is None:
             raise NoSuchRecord(f"no flight {flight_id}")
         store.record(actor=actor, action="flight.read", subject=f"flight:{flight_id}", reason=reason)
-        bookings = store.current_bookings(flight_id, include_cancelled=True)
-        by_id = {b.id: b for b in bookings}
+        with store.reading():
+            manifest = store.flight_manifest(flight_id)
+            flight_hits = store.hits(flight_id=flight_id, limit=100_000)
+            pushes = store.flight_pushes(flight_id)
+        by_id = {b.id: b for b in manifest.bookings}
         hits: dict[tuple[int, str], list[StoredHit]] = {}
-        for hit in store.hits(flight_id=flight_id, limit=100_000):
+        for hit in flight_hits:
             if hit.hit.booking_id is not None:
                 hits.setdefault((hit.hit.booking_id, hit.hit.traveller_key), []).append(hit)
-        manifest = []
-        for traveller in store.current_travellers(flight_id):
+        lines = []
+        for traveller in manifest.travellers:
             booking = by_id.get(traveller.booking_id)
             if booking is None:
                 continue
-            key = traveller.traveller.ref or f"#{traveller.position}"
-            manifest.append(
+            lines.append(
                 ManifestLine(
                     booking=booking,
                     traveller=traveller,
-                    check_in=check_in_status(booking.booking, stored.flight, traveller.traveller),
-                    hits=hits.get((booking.id, key), []),
+                    check_in=check_in_status(
+                        booking.segments, stored.flight, traveller.ref, traveller.surname
+                    ),
+                    hits=hits.get((booking.id, traveller.key), []),
                 )
             )
         return FlightView(
             flight=stored,
-            pushes=store.flight_pushes(flight_id),
-            manifest=manifest,
-            cancelled_bookings=sum(1 for b in bookings if b.cancelled),
+            pushes=pushes,
+            manifest=lines,
+            cancelled_bookings=manifest.cancelled_bookings,
         )
 
     def booking(self, actor: str, booking_id: int, *, reason: str = "view the booking") -> BookingView:
         store = self.store
-        stored = store.booking(booking_id)
-        if stored is None:
+        found = store.booking_summaries([booking_id])
+        if not found:
             raise NoSuchRecord(f"no booking {booking_id}")
+        [summary] = found
         store.record(actor=actor, action="booking.read", subject=f"booking:{booking_id}", reason=reason)
-        versions = store.versions(booking_id)
+        with store.reading():
+            versions = store.versions(booking_id)  # the current one is the last: not read a second time
+            flight = store.flight(summary.flight_id)
+            hits = store.hits(booking_id=booking_id, limit=100_000)
         views = [
             VersionView(v, [] if i == 0 else changes(versions[i - 1].booking, v.booking))
             for i, v in enumerate(versions)
         ]
-        return BookingView(
-            booking=stored,
-            flight=store.flight(stored.flight_id),
-            versions=views,
-            hits=[
-                h
-                for h in store.hits(flight_id=stored.flight_id, limit=100_000)
-                if h.hit.booking_id == booking_id
-            ],
-        )
+        return BookingView(booking=summary, flight=flight, versions=views, hits=hits)
 
     def traveller(
         self, actor: str, traveller_id: int, *, reason: str = "view the traveller"
@@ -256,12 +258,16 @@ class Travel:
         if stored is None:
             raise NoSuchRecord(f"no traveller {traveller_id}")
         store.record(actor=actor, action="traveller.read", subject=f"traveller:{traveller_id}", reason=reason)
-        booking = store.booking(stored.booking_id)
+        with store.reading():
+            return self._traveller_view(stored)
+
+    def _traveller_view(self, stored: StoredTraveller) -> TravellerView:
+        store = self.store
         person = stored.traveller
-        others: list[tuple[StoredTraveller, BookingSummary]] = []
+        same: list[StoredTraveller] = []
         if person.surname:
             # the same surname is not the same person: given names and date of birth must agree too;
-            # the most recent flights first, and only so many (each is a whole booking to read)
+            # the most recent flights first, and only so many
             named = store.travellers_named(
                 person.surname,
                 given_names=person.given_names,
@@ -277,16 +283,16 @@ class Travel:
             ]
             same.sort(key=lambda other: (other.flight_date, other.id), reverse=True)
             same = same[:MAX_OTHER_BOOKINGS]
-            summaries = {b.id: b for b in store.booking_summaries([other.booking_id for other in same])}
-            others = [(other, summaries[other.booking_id]) for other in same if other.booking_id in summaries]
+        # the traveller's own booking and the others' in one read, as summaries (none is read whole)
+        summaries = {
+            b.id: b for b in store.booking_summaries([stored.booking_id, *(o.booking_id for o in same)])
+        }
+        others = [(other, summaries[other.booking_id]) for other in same if other.booking_id in summaries]
+        booking = summaries.get(stored.booking_id)
         key = person.ref or f"#{stored.position}"
         hits = []
         if booking is not None:
-            hits = [
-                h
-                for h in store.hits(flight_id=booking.flight_id, limit=100_000)
-                if h.hit.booking_id == booking.id and h.hit.traveller_key == key
-            ]
+            hits = [h for h in store.hits(booking_id=booking.id, limit=100_000) if h.hit.traveller_key == key]
         return TravellerView(
             traveller=stored,
             booking=booking,

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import threading
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -29,7 +30,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from openpiu.model import ApiPerson, Booking, PartialDate, PnrPush, Traveller
+from openpiu.model import ApiPerson, Booking, PartialDate, PnrPush, Segment, Traveller
 
 __all__ = [
     "API_PERSON_IDENTITY_FIELDS",
@@ -44,6 +45,8 @@ __all__ = [
     "encode_push",
     "from_json",
     "join_booking",
+    "loads",
+    "segments_from_parts",
     "split_api_person",
     "split_booking",
     "to_json",
@@ -138,6 +141,15 @@ def dumps(document: Json) -> str:
     return orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
+def loads(text: str | bytes) -> Any:
+    """A JSON document as the store reads it back: orjson (several times faster than json), and json for
+    what orjson refuses but json writes (an integer beyond 64 bits, NaN in an audit event's details)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class EncodedBooking:
     """A booking split by :func:`split_booking`, each part as JSON text (:func:`dumps`)."""
@@ -178,13 +190,7 @@ def join_booking(
 ) -> Booking:
     """The booking that :func:`split_booking` split into these parts."""
     document: Json = {**public}
-    segments = [
-        {**s, "check_ins": [{**c} for c in s.get("check_ins", ())]} for s in public.get("segments", ())
-    ]
-    for s, c, *names in identity.get("check_in_names", ()):
-        for name, value in zip(_CHECK_IN_NAME_FIELDS, names, strict=True):
-            if value is not None:
-                segments[s]["check_ins"][c][name] = value
+    segments = _segments_with_names(public.get("segments", ()), identity.get("check_in_names", ()))
     for s, remarks in identity.get("segment_remarks", ()):
         segments[s]["remarks"] = remarks
     if segments:
@@ -195,6 +201,25 @@ def join_booking(
     if travellers:
         document["travellers"] = [{**p, **i} for p, i in travellers]
     return from_json(Booking, document)
+
+
+def segments_from_parts(
+    segments: Sequence[Json] | None, check_in_names: Sequence[Any] | None
+) -> tuple[Segment, ...]:
+    """A booking's segments from its public part's ``segments`` and its identity's ``check_in_names``:
+    what tells who checked in, without reading the rest of the booking (segment remarks are left out)."""
+    joined = _segments_with_names(segments or (), check_in_names or ())
+    return tuple(from_json(Segment, segment) for segment in joined)
+
+
+def _segments_with_names(segments: Sequence[Json], check_in_names: Sequence[Any]) -> list[Json]:
+    """Copies of the public segments with the check-in names put back where split_booking took them."""
+    joined = [{**s, "check_ins": [{**c} for c in s.get("check_ins", ())]} for s in segments]
+    for s, c, *names in check_in_names:
+        for name, value in zip(_CHECK_IN_NAME_FIELDS, names, strict=True):
+            if value is not None:
+                joined[s]["check_ins"][c][name] = value
+    return joined
 
 
 def split_api_person(person: ApiPerson) -> tuple[Json, Json]:

@@ -11,6 +11,7 @@ Everything returned is a frozen record; instants are timezone-aware UTC.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -27,6 +28,7 @@ from openpiu.model import (
     PartialDate,
     PassengerList,
     PnrPush,
+    Segment,
     Transmission,
     TransmissionContent,
     TransmissionEvent,
@@ -58,6 +60,7 @@ __all__ = [
     "CriterionSpec",
     "Decisions",
     "DraftBacktest",
+    "FlightManifest",
     "FlightPush",
     "FlightStatus",
     "HitCounts",
@@ -65,9 +68,12 @@ __all__ = [
     "HitState",
     "Hits",
     "Inbox",
+    "InboxHour",
     "InboxMessage",
     "InvalidTransition",
     "LoginThrottle",
+    "ManifestBooking",
+    "ManifestTraveller",
     "MessageCounts",
     "MessageState",
     "NotFound",
@@ -75,6 +81,7 @@ __all__ = [
     "PushResult",
     "PushSeries",
     "QueueItem",
+    "Reads",
     "Receipt",
     "SeriesState",
     "StateChange",
@@ -187,6 +194,20 @@ class MessageCounts:
     @property
     def total(self) -> int:
         return sum(self.by_state.values())
+
+
+@dataclass(frozen=True, slots=True)
+class InboxHour:
+    """What the inbox did in one hour (UTC) for one sender: messages received new, stored, quarantined.
+
+    A message is received once (a re-delivery is not counted again); stored and quarantined count the
+    moves into those states, so a message quarantined, retried and stored counts in both."""
+
+    hour: datetime  # the hour's start, UTC
+    sender: str
+    received: int
+    stored: int
+    quarantined: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +437,9 @@ class StoredHit:
     screenings: int
     outcome: DecisionOutcome | None = None  # the latest decision's; None while it waits for an analyst
     decided_at: datetime | None = None
+    # An API person's hit taken over by the hit of the traveller the person was merged with (see Hit)
+    superseded_by: int | None = None
+    superseded_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +464,42 @@ class BookingSummary:
     flight_date: date
     locator: str | None
     cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestBooking:
+    """A current booking of a flight as its manifest needs it: which it is, and its itinerary's segments
+    with their check-ins (names included) to tell who checked in; segment remarks are not read."""
+
+    id: int
+    locator: str | None
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestTraveller:
+    """A traveller of a booking's current version by the columns a list shows (no record decoded)."""
+
+    id: int
+    booking_id: int
+    position: int
+    ref: str | None
+    surname: str | None
+    given_names: str | None
+
+    @property
+    def key(self) -> str:
+        """The traveller's key in the booking, as hits name it: the reference, else the position."""
+        return self.ref or f"#{self.position}"
+
+
+@dataclass(frozen=True, slots=True)
+class FlightManifest:
+    """Who is on a flight now: its current bookings not cancelled and their travellers."""
+
+    bookings: list[ManifestBooking]  # by id
+    travellers: list[ManifestTraveller]  # by booking, then position
+    cancelled_bookings: int  # cancelled, or removed by a full push
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,6 +691,11 @@ class Inbox(Protocol):
 
     def message_counts(self) -> MessageCounts: ...
 
+    def inbox_hours(self, since: datetime, until: datetime) -> list[InboxHour]:
+        """Per hour and sender, what the inbox received, stored and quarantined from ``since`` (inclusive)
+        to ``until`` (exclusive), by hour then sender; an hour and sender with nothing is left out."""
+        ...
+
     def count_discarded(self, reason: str, *, day: date) -> None:
         """Count one message that is not kept at all (e.g. outside the notified scope)."""
         ...
@@ -753,9 +818,18 @@ class CriteriaDrafts(Protocol):
 class Hits(Protocol):
     """Automated matches waiting for an analyst; a re-push updates a traveller's hit, never doubles it."""
 
-    def record_hits(self, hits: list[Hit]) -> HitCounts: ...
+    def record_hits(self, hits: list[Hit]) -> HitCounts:
+        """Add or update each hit. A traveller's hit naming an ``api_key`` takes over the open hit of the
+        API person alone under that key on the same entry or criterion: that hit is marked superseded by
+        it (and leaves the queue), and its latest decision, when later than any of this hit's, becomes
+        this hit's outcome (the decisions themselves stay where they were made)."""
+        ...
 
-    def hits(self, *, flight_id: int | None = None, limit: int = 1000) -> list[StoredHit]: ...
+    def hits(
+        self, *, flight_id: int | None = None, booking_id: int | None = None, limit: int = 1000
+    ) -> list[StoredHit]:
+        """Hits (of the flight, of the booking), by priority then score."""
+        ...
 
     def hit_count(self) -> int:
         """How many hits are stored."""
@@ -766,12 +840,17 @@ class Decisions(Protocol):
     """Analysts' decisions on hits: appended, never changed; the queue of hits in working order."""
 
     def decide(self, decision: Decision) -> StoredDecision:
-        """Append a decision (superseding the hit's latest, which is kept) and its audit event, in one
-        transaction; NotFound for no such hit."""
+        """Append a decision (superseding the hit's latest, which is kept, or the latest on a hit it took
+        over) and its audit event, in one transaction; NotFound for no such hit, InvalidTransition for a
+        hit taken over by another (decide that one)."""
         ...
 
     def decisions(self, hit_id: int) -> list[StoredDecision]:
-        """Every decision on the hit, oldest first."""
+        """Every decision on the hit and on the hits it took over, oldest first (each names its hit)."""
+        ...
+
+    def taken_over(self, hit_id: int) -> list[StoredHit]:
+        """The hits this hit took over (an API person's, from before the booking arrived), oldest first."""
         ...
 
     def hit(self, hit_id: int) -> StoredHit | None: ...
@@ -791,7 +870,8 @@ class Decisions(Protocol):
         ...
 
     def hit_queue(self, query: HitQuery) -> list[QueueItem]:
-        """Hits in working order: the soonest flight first, then priority, then score."""
+        """Hits in working order: the soonest flight first, then priority, then score (never one taken
+        over by another hit)."""
         ...
 
     def count_hits(self, query: HitQuery) -> int:
@@ -889,6 +969,11 @@ class Bookings(Protocol):
 
     def booking_summaries(self, booking_ids: Sequence[int]) -> list[BookingSummary]:
         """Those bookings, by id, without their content."""
+        ...
+
+    def flight_manifest(self, flight_id: int) -> FlightManifest:
+        """The flight's current travellers and bookings by the columns a manifest shows (empty for no
+        such flight): a few set-based queries, no booking or traveller record read whole."""
         ...
 
     def surnames(self, from_date: date, to_date: date) -> list[str]:
@@ -1028,7 +1113,19 @@ class Accounts(Protocol):
         ...
 
 
+class Reads(Protocol):
+    """Several reads taken together: what one page shows, read on one connection in one transaction."""
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Inside the block, this thread's reads share one connection (its checkout and check are paid
+        once, not per read; on SQLite they also share one read transaction, one view of the database).
+        Nothing may be written inside: a write raises StoreError (it would hold a second connection
+        while this one waits)."""
+        ...
+
+
 class Store(
+    Reads,
     Inbox,
     PushSeries,
     Bookings,

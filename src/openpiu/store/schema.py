@@ -32,6 +32,7 @@ __all__ = [
     "api_person_identities",
     "api_persons",
     "audit_events",
+    "audit_head",
     "booking_identities",
     "booking_removals",
     "booking_versions",
@@ -149,7 +150,7 @@ message_states = sa.Table(
     sa.Column("message_id", Id, sa.ForeignKey("messages.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text),
-    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),  # the operations page's last 24 hours
 )
 
 # --- flights and bookings ------------------------------------------------------------------------
@@ -257,10 +258,13 @@ traveller_identities = sa.Table(
     sa.Column("flight_date", sa.Date, nullable=False, index=True),
     sa.Column("surname", sa.Text),
     sa.Column("given_names", sa.Text),
-    sa.Column("surname_key", sa.Text, index=True),  # upper-cased surname, for search
+    sa.Column("surname_key", sa.Text),  # upper-cased surname, for search
     sa.Column("date_of_birth", sa.Text),  # YYYY[-MM[-DD]]
     sa.Column("record", Document, nullable=False),  # names, documents, contacts, addresses, tickets ...
     sa.Column("masked_at", UtcDateTime),
+    # By surname (search), and by surname, given names and date of birth (a traveller's other bookings:
+    # a common surname has thousands of rows, the same person a few).
+    sa.Index("ix_traveller_identities_name", "surname_key", "given_names", "date_of_birth"),
 )
 
 # --- split pushes ----------------------------------------------------------------------------------
@@ -482,6 +486,11 @@ hits = sa.Table(
     # decisions so the queue is one indexed query.
     sa.Column("outcome", sa.String(16)),
     sa.Column("decided_at", UtcDateTime),
+    # A hit of an API person alone, taken over by the hit of the traveller the person was merged with
+    # later (the same entry): it leaves the queue, its decisions are shown with that hit. No foreign key
+    # (SQLite adds one only by copying the table, which decisions and transmissions point at).
+    sa.Column("superseded_by", Id),
+    sa.Column("superseded_at", UtcDateTime),
     # A re-push updates the traveller's hit for the same entry or criterion instead of adding one.
     sa.UniqueConstraint("kind", "booking_id", "traveller_key", "source_id"),
     # The same for a person known from API data alone (no booking: its key names the flight and person).
@@ -496,7 +505,22 @@ hits = sa.Table(
     ),
 )
 
-sa.Index("ix_hits_outcome_flight_date", hits.c.outcome, hits.c.flight_date)
+# The queue: hits by outcome (none: waiting) and flight date, of those not taken over by another hit.
+sa.Index(
+    "ix_hits_queue",
+    hits.c.outcome,
+    hits.c.flight_date,
+    sqlite_where=sa.text("superseded_by IS NULL"),
+    postgresql_where=sa.text("superseded_by IS NULL"),
+)
+# The hits a hit took over. Partial: almost every hit has none, and a full index would tempt SQLite's
+# planner into reading the queue ("superseded_by IS NULL") through it.
+sa.Index(
+    "ix_hits_superseded_by",
+    hits.c.superseded_by,
+    sqlite_where=sa.text("superseded_by IS NOT NULL"),
+    postgresql_where=sa.text("superseded_by IS NOT NULL"),
+)
 
 decisions = sa.Table(
     "decisions",
@@ -577,6 +601,17 @@ audit_events = sa.Table(
     sa.Column("details", Document, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False, unique=True),  # a fork is a constraint violation
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
+)
+
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    # The chain's last event, in one row. Appending updates it first: concurrent appenders wait for its
+    # row lock, and each then reads the head the one before it wrote (the chain never forks, no retry).
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
+    sa.Column("seq", Id, nullable=False),  # 0 before the first event
+    sa.Column("hash", sa.String(64), nullable=False),  # GENESIS_HASH before the first event
+    sa.CheckConstraint("id = 1", name="one_row"),
 )
 
 # --- accounts ------------------------------------------------------------------------------------

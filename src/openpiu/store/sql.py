@@ -28,9 +28,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -64,6 +65,7 @@ from openpiu.store.codec import (
     encode_booking,
     from_json,
     join_booking,
+    loads,
     split_api_person,
     to_json,
     traveller_from_parts,
@@ -79,6 +81,7 @@ from openpiu.store.protocols import (
     BookingVersion,
     CriterionSpec,
     HitCounts,
+    InboxHour,
     InboxMessage,
     InvalidTransition,
     MessageCounts,
@@ -121,12 +124,15 @@ FULL_PUSH = "22"
 def create_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite: the folder created, WAL, foreign keys, a busy timeout."""
     parsed = sa.make_url(url)
+    # Every page reads JSON documents (a flight's manifest hundreds): orjson reads them several times faster.
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, json_serializer=_fast_dumps, pool_pre_ping=True)
+        return sa.create_engine(
+            parsed, json_serializer=_fast_dumps, json_deserializer=loads, pool_pre_ping=True
+        )
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(parsed, json_serializer=_fast_dumps)
+    engine = sa.create_engine(parsed, json_serializer=_fast_dumps, json_deserializer=loads)
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -321,6 +327,20 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         self._writer = engine.execution_options(**{_WRITE: True})
         self._derived_writer = engine.execution_options(**{_WRITE: True, _DERIVED: True})
         self._clock = clock
+        # SQLite has one writer at a time. A connection that finds the database locked sleeps in steps
+        # of up to 100 ms before trying again, so this process's threads (the web server's: each page
+        # appends an audit event) take their turns here instead and start the moment the last one ends.
+        self._write_turn: AbstractContextManager[Any] = (
+            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
+        self._pinned = threading.local()  # the connection of this thread's `reading` block
+        # PostgreSQL reads run without BEGIN and ROLLBACK (two round trips each): in READ COMMITTED every
+        # statement sees its own snapshot inside a transaction too, so nothing else changes.
+        self._reader = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
 
     @property
     def engine(self) -> Engine:
@@ -330,8 +350,25 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         self._engine.dispose()
 
     @contextmanager
+    def reading(self) -> Iterator[None]:
+        if getattr(self._pinned, "connection", None) is not None:  # inside another: that one serves
+            yield
+            return
+        with self._reader.connect() as connection:
+            self._pinned.connection = connection
+            try:
+                yield
+            finally:
+                self._pinned.connection = None
+
+    def _not_reading(self) -> None:
+        if getattr(self._pinned, "connection", None) is not None:
+            raise StoreError("a write inside store.reading(): write before or after the reads")
+
+    @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._writer.begin() as connection:
+        self._not_reading()
+        with self._write_turn, self._writer.begin() as connection:
             yield connection
 
     @contextmanager
@@ -347,14 +384,19 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         process a moment earlier would have left it (which resume, run at every start, takes up again, as
         tests/pipeline/test_no_loss.py shows for every such moment), and never inconsistent.
         """
-        with self._derived_writer.begin() as connection:
+        self._not_reading()
+        with self._write_turn, self._derived_writer.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield connection
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as connection:
+        pinned: Connection | None = getattr(self._pinned, "connection", None)
+        if pinned is not None:
+            yield pinned
+            return
+        with self._reader.connect() as connection:
             yield connection
 
     def _now(self) -> datetime:
@@ -498,6 +540,40 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         return MessageCounts(
             by_state=by_state, duplicates=duplicates, discarded=discarded, removed_items=int(removed)
         )
+
+    def inbox_hours(self, since: datetime, until: datetime) -> list[InboxHour]:
+        m, s = t.messages, t.message_states
+        moves = (MessageState.STORED.value, MessageState.QUARANTINED.value)
+        with self._read() as connection:
+            received_hour, moved_hour = _hour_of(connection, m.c.received_at), _hour_of(connection, s.c.at)
+            received = connection.execute(
+                sa.select(received_hour, m.c.sender, sa.func.count())
+                .where(m.c.received_at >= since, m.c.received_at < until)
+                .group_by(received_hour, m.c.sender)
+            ).all()
+            moved = connection.execute(
+                sa.select(moved_hour, m.c.sender, s.c.state, sa.func.count())
+                .select_from(s.join(m, m.c.id == s.c.message_id))
+                .where(s.c.at >= since, s.c.at < until, s.c.state.in_(moves))
+                .group_by(moved_hour, m.c.sender, s.c.state)
+            ).all()
+        counts: dict[tuple[str, str], dict[str, int]] = defaultdict(
+            lambda: dict.fromkeys(("received", *moves), 0)
+        )
+        for hour, sender, count in received:
+            counts[(hour, sender)]["received"] += int(count)
+        for hour, sender, state, count in moved:
+            counts[(hour, sender)][state] += int(count)
+        return [
+            InboxHour(
+                hour=datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC),
+                sender=sender,
+                received=tally["received"],
+                stored=tally[MessageState.STORED.value],
+                quarantined=tally[MessageState.QUARANTINED.value],
+            )
+            for (hour, sender), tally in sorted(counts.items())
+        ]
 
     def count_discarded(self, reason: str, *, day: date) -> None:
         d = t.discarded_messages
@@ -1552,8 +1628,9 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
                     sa.select(h.c.id, h.c.traveller_id, h.c.api_person_id).where(*key).with_for_update()
                 ).first()
                 if known is None:
-                    connection.execute(
-                        sa.insert(h).values(
+                    hit_id = connection.execute(
+                        sa.insert(h)
+                        .values(
                             kind=hit.kind.value,
                             flight_date=flight_date,
                             booking_id=hit.booking_id,
@@ -1563,7 +1640,8 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
                             screenings=1,
                             **values,
                         )
-                    )
+                        .returning(h.c.id)
+                    ).scalar_one()
                     new += 1
                 else:
                     # Screening the same version again (a retry, a list change) is not another push.
@@ -1576,14 +1654,57 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
                         .where(h.c.id == known.id)
                         .values(screenings=h.c.screenings + (1 if again else 0), **values)
                     )
+                    hit_id = known.id
                     updated += 1
+                if hit.booking_id is not None and hit.api_key is not None:
+                    self._take_over(connection, hit_id, hit, now)
         return HitCounts(new, updated)
 
-    def hits(self, *, flight_id: int | None = None, limit: int = 1000) -> list[StoredHit]:
+    @staticmethod
+    def _take_over(connection: Connection, hit_id: int, hit: Hit, now: datetime) -> None:
+        """The traveller's hit ``hit_id`` takes over the open hit of the merged API person alone on the
+        same entry or criterion, with its latest decision when that is the later one."""
+        h, d = t.hits, t.decisions
+        alone = connection.execute(
+            sa.select(h.c.id)
+            .where(
+                h.c.kind == hit.kind.value,
+                h.c.booking_id.is_(None),
+                h.c.traveller_key == hit.api_key,
+                h.c.source_id == hit.source_id,
+                h.c.superseded_by.is_(None),
+            )
+            .with_for_update()
+        ).scalar_one_or_none()
+        if alone is None:
+            return
+        connection.execute(
+            sa.update(h).where(h.c.id == alone).values(superseded_by=hit_id, superseded_at=now)
+        )
+        # The hit's outcome is its latest decision's, now among its own and the API person's hit's.
+        latest = connection.execute(
+            sa.select(d.c.outcome, d.c.decided_at)
+            .where(d.c.hit_id.in_([hit_id, alone]))
+            .order_by(d.c.id.desc())
+            .limit(1)
+        ).one_or_none()
+        if latest is not None:
+            connection.execute(
+                sa.update(h)
+                .where(h.c.id == hit_id)
+                .values(outcome=latest.outcome, decided_at=latest.decided_at)
+            )
+        _log.info("hit %d took over hit %d (the API person merged with its traveller)", hit_id, alone)
+
+    def hits(
+        self, *, flight_id: int | None = None, booking_id: int | None = None, limit: int = 1000
+    ) -> list[StoredHit]:
         h = t.hits
         query = sa.select(h).order_by(h.c.priority, h.c.score.desc(), h.c.id).limit(limit)
         if flight_id is not None:
             query = query.where(h.c.flight_id == flight_id)
+        if booking_id is not None:
+            query = query.where(h.c.booking_id == booking_id)
         with self._read() as connection:
             return [stored_hit(row) for row in connection.execute(query)]
 
@@ -1621,35 +1742,52 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         reason: str | None,
         details: dict[str, Any],
     ) -> AuditEvent:
-        """Chain an event onto the last one, in the caller's transaction (IntegrityError on a race)."""
-        a = t.audit_events
-        last = connection.execute(
-            sa.select(a.c.seq, a.c.hash).order_by(a.c.seq.desc()).limit(1).with_for_update()
-        ).one_or_none()
+        """Chain an event onto the last one, in the caller's transaction.
+
+        The head row is updated first: that takes its lock (a concurrent appender waits here until this
+        transaction ends, then reads the head it left) and reads the head in one statement; the event and
+        the head's new hash are written in one more (on PostgreSQL). The chain's unique constraints still
+        refuse a fork (IntegrityError), should anything append without the head.
+        """
+        a, head = t.audit_events, t.audit_head
+        advance = (
+            sa.update(head)
+            .where(head.c.id == 1)
+            .values(seq=head.c.seq + 1)
+            .returning(head.c.seq, head.c.hash)
+        )
+        last = connection.execute(advance).one_or_none()
+        if last is None:  # the head row is gone: it is the last event's (as the migration made it)
+            _restore_audit_head(connection)
+            last = connection.execute(advance).one()
         event = AuditEvent(
-            seq=1 if last is None else last.seq + 1,
+            seq=last.seq,
             at=self._now(),
             actor=actor,
             action=action,
             subject=subject,
             reason=reason,
             details=details,
-            prev_hash=t.GENESIS_HASH if last is None else last.hash,
+            prev_hash=last.hash,
         )
         event = replace(event, hash=event_hash(event))
-        connection.execute(
-            sa.insert(a).values(
-                seq=event.seq,
-                at=event.at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                reason=reason,
-                details=details,
-                prev_hash=event.prev_hash,
-                hash=event.hash,
-            )
+        insert = sa.insert(a).values(
+            seq=event.seq,
+            at=event.at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            reason=reason,
+            details=details,
+            prev_hash=event.prev_hash,
+            hash=event.hash,
         )
+        set_hash = sa.update(head).where(head.c.id == 1).values(hash=event.hash)
+        if connection.dialect.name == "postgresql":  # one round trip while the head is locked
+            connection.execute(set_hash.add_cte(insert.cte("appended")))
+        else:
+            connection.execute(insert)
+            connection.execute(set_hash)
         return event
 
     def events(self, *, after: int = 0, limit: int = 100) -> list[AuditEvent]:
@@ -1677,9 +1815,12 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
             return [_audit_event(row) for row in connection.execute(statement)]
 
     def verify(self) -> AuditCheck:
-        a = t.audit_events
+        a, head = t.audit_events, t.audit_head
         expected_seq, expected_prev, checked = 1, t.GENESIS_HASH, 0
-        with self._read() as connection:
+        # in a transaction (not _read): the events are streamed by a server-side cursor on PostgreSQL
+        with self._engine.connect() as connection:
+            # The head first: events appended after it was read may follow; none before it may be missing.
+            last = connection.execute(sa.select(head.c.seq, head.c.hash).where(head.c.id == 1)).one_or_none()
             rows = connection.execution_options(yield_per=1000).execute(sa.select(a).order_by(a.c.seq))
             for row in rows:
                 event = _audit_event(row)
@@ -1690,11 +1831,31 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
                     problem = "the link to the previous event does not match its hash"
                 elif event.hash != event_hash(event):
                     problem = "the event's content does not match its hash: it was changed"
+                elif last is not None and event.seq == last.seq and event.hash != last.hash:
+                    problem = "the event is not the one the chain's head names: it was replaced"
                 if problem is not None:
                     return AuditCheck(ok=False, events=checked, broken_at=event.seq, problem=problem)
                 checked += 1
                 expected_seq, expected_prev = event.seq + 1, event.hash
+        if last is not None and checked < last.seq:
+            return AuditCheck(
+                ok=False,
+                events=checked,
+                broken_at=expected_seq,
+                problem=f"the chain's head names event {last.seq}: the events after {checked} are missing",
+            )
         return AuditCheck(ok=True, events=checked)
+
+
+def _restore_audit_head(connection: Connection) -> None:
+    """The head row, made again from the last event (or the genesis when there is none)."""
+    a = t.audit_events
+    last = connection.execute(sa.select(a.c.seq, a.c.hash).order_by(a.c.seq.desc()).limit(1)).one_or_none()
+    connection.execute(
+        sa.insert(t.audit_head).values(
+            id=1, seq=0 if last is None else last.seq, hash=t.GENESIS_HASH if last is None else last.hash
+        )
+    )
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -1729,6 +1890,13 @@ def _encoded(parts: list[tuple[int, PnrPush]], encoded: Mapping[int, EncodedPush
         else:
             raise ValueError(f"message {mid}: encoded {len(ahead.bookings)} bookings of {len(push.bookings)}")
     return splits
+
+
+def _hour_of(connection: Connection, instant: sa.ColumnElement[datetime]) -> sa.ColumnElement[str]:
+    """The UTC hour of an instant column as text, ``YYYY-MM-DD HH``, on either backend."""
+    if connection.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", instant), "YYYY-MM-DD HH24")
+    return sa.func.strftime("%Y-%m-%d %H", instant)  # SQLite keeps instants as naive UTC text
 
 
 def _aware(value: datetime) -> datetime:

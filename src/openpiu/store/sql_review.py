@@ -23,6 +23,7 @@ from openpiu.store.protocols import (
     CriterionSpec,
     HitQuery,
     HitState,
+    InvalidTransition,
     NotFound,
     QueueItem,
     StoredApiPerson,
@@ -81,6 +82,8 @@ def stored_hit(row: Row[Any]) -> StoredHit:
         screenings=row.screenings,
         outcome=None if row.outcome is None else DecisionOutcome(row.outcome),
         decided_at=row.decided_at,
+        superseded_by=row.superseded_by,
+        superseded_at=row.superseded_at,
     )
 
 
@@ -100,7 +103,8 @@ def _stored_decision(row: Row[Any]) -> StoredDecision:
 
 def _filters(query: HitQuery) -> list[sa.ColumnElement[bool]]:
     h = t.hits
-    where: list[sa.ColumnElement[bool]] = []
+    # a hit taken over by a traveller's hit is that hit now: the queue shows it once
+    where: list[sa.ColumnElement[bool]] = [h.c.superseded_by.is_(None)]
     state = HitState(query.state)
     if state is HitState.OPEN:
         where.append(h.c.outcome.is_(None))
@@ -121,6 +125,12 @@ def _filters(query: HitQuery) -> list[sa.ColumnElement[bool]]:
     if query.to_date is not None:
         where.append(h.c.flight_date <= query.to_date)
     return where
+
+
+def _with_taken_over(hit_id: int) -> sa.Select[tuple[int]]:
+    """The hit's id and those of the hits it took over (their decisions are its history)."""
+    h = t.hits
+    return sa.select(h.c.id).where(sa.or_(h.c.id == hit_id, h.c.superseded_by == hit_id))
 
 
 def _name(surname: str | None, given_names: str | None) -> str:
@@ -150,12 +160,18 @@ class ReviewMixin(SqlBase):
         h, d = t.hits, t.decisions
         now = self._now()
         hit = connection.execute(
-            sa.select(h.c.id, h.c.flight_date).where(h.c.id == decision.hit_id).with_for_update()
+            sa.select(h.c.id, h.c.flight_date, h.c.superseded_by)
+            .where(h.c.id == decision.hit_id)
+            .with_for_update()
         ).one_or_none()
         if hit is None:
             raise NotFound(f"no hit {decision.hit_id}")
+        if hit.superseded_by is not None:
+            raise InvalidTransition(
+                f"hit {decision.hit_id} was taken over by hit {hit.superseded_by}: decide that one"
+            )
         previous = connection.execute(
-            sa.select(sa.func.max(d.c.id)).where(d.c.hit_id == decision.hit_id)
+            sa.select(sa.func.max(d.c.id)).where(d.c.hit_id.in_(_with_taken_over(decision.hit_id)))
         ).scalar()
         decision_id = connection.execute(
             sa.insert(d)
@@ -185,9 +201,15 @@ class ReviewMixin(SqlBase):
 
     def decisions(self, hit_id: int) -> list[StoredDecision]:
         d = t.decisions
+        query = sa.select(d).where(d.c.hit_id.in_(_with_taken_over(hit_id))).order_by(d.c.id)
         with self._read() as connection:
-            rows = connection.execute(sa.select(d).where(d.c.hit_id == hit_id).order_by(d.c.id))
-            return [_stored_decision(row) for row in rows]
+            return [_stored_decision(row) for row in connection.execute(query)]
+
+    def taken_over(self, hit_id: int) -> list[StoredHit]:
+        h = t.hits
+        query = sa.select(h).where(h.c.superseded_by == hit_id).order_by(h.c.id)
+        with self._read() as connection:
+            return [stored_hit(row) for row in connection.execute(query)]
 
     def hit(self, hit_id: int) -> StoredHit | None:
         with self._read() as connection:

@@ -87,15 +87,21 @@ class TransmissionsMixin(SqlBase):
     """Transmissions and their history, for :class:`~openpiu.store.sql.SqlStore`."""
 
     @staticmethod
-    def _confirmed_hit(connection: Connection, hit_id: int) -> date:
+    def _confirmed_hit(connection: Connection, hit_id: int, *, new: bool = False) -> date:
         """The hit's flight date, its row locked, when its latest decision is confirmed (else
-        InvalidTransition)."""
+        InvalidTransition); for a `new` request also not taken over by another hit."""
         h = t.hits
         hit = connection.execute(
-            sa.select(h.c.id, h.c.flight_date, h.c.outcome).where(h.c.id == hit_id).with_for_update()
+            sa.select(h.c.id, h.c.flight_date, h.c.outcome, h.c.superseded_by)
+            .where(h.c.id == hit_id)
+            .with_for_update()
         ).one_or_none()
         if hit is None:
             raise NotFound(f"no hit {hit_id}")
+        if new and hit.superseded_by is not None:
+            raise InvalidTransition(
+                f"hit {hit_id} was taken over by hit {hit.superseded_by}: transmit that one"
+            )
         if hit.outcome != DecisionOutcome.CONFIRMED.value:
             raise InvalidTransition(
                 f"hit {hit_id} is not confirmed (its latest decision: {hit.outcome or 'none yet'}): "
@@ -166,7 +172,7 @@ class TransmissionsMixin(SqlBase):
         x = t.transmissions
 
         def work(connection: Connection) -> Transmission:
-            flight_date = self._confirmed_hit(connection, hit_id)
+            flight_date = self._confirmed_hit(connection, hit_id, new=True)
             now = self._now()
             new_id = connection.execute(
                 sa.insert(x)

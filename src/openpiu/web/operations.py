@@ -1,5 +1,6 @@
-"""The operators' screen: what the inbox holds, messages by state, the quarantine with each message's
-reason and history, the retry of a quarantined message, and carriers' pushes against those owed.
+"""The operators' screen: what the inbox holds, its throughput over the last 24 hours (a bar chart drawn
+on the server as SVG, and the same numbers as tables), messages by state, the quarantine with each
+message's reason and history, the retry of a quarantined message, and carriers' pushes against those owed.
 
 Reading needs ``operations.read``, retrying ``operations.retry`` (a POSTed form with the session's CSRF
 token). Nothing here shows personal data: messages are shown by their envelope, never their bytes.
@@ -21,6 +22,7 @@ from openpiu.services.operations import (
     MessageState,
     NotQuarantined,
     Operations,
+    Throughput,
 )
 from openpiu.services.workplace import Workplace
 from openpiu.web.security import require
@@ -35,6 +37,41 @@ def _operations(request: Request) -> Operations:
     return cast(Workplace, request.app.state.workplace).operations
 
 
+#: The throughput chart's drawing: each hour a group of three bars (received, stored, quarantined).
+_BAR, _GAP, _PLOT, _TOP = 7, 6, 120, 10
+_KINDS = ("received", "stored", "quarantined")
+
+
+def _chart(throughput: Throughput) -> dict[str, Any]:
+    """Where each bar of the throughput chart goes (SVG units; y grows downwards)."""
+    scale = _PLOT / max(1, throughput.peak)
+    group = len(_KINDS) * _BAR + _GAP
+    bars, labels = [], []
+    for n, hour in enumerate(throughput.hours):
+        for k, kind in enumerate(_KINDS):
+            count = getattr(hour, kind)
+            height = round(count * scale, 1)
+            bars.append(
+                {
+                    "x": n * group + k * _BAR,
+                    "y": _TOP + _PLOT - height,
+                    "height": height,
+                    "kind": kind,
+                    "title": f"{hour.hour:%H}:00 UTC: {count} {kind}",
+                }
+            )
+        if n % 3 == 0:
+            labels.append({"x": n * group + len(_KINDS) * _BAR / 2, "text": f"{hour.hour:%H}"})
+    return {
+        "width": len(throughput.hours) * group,
+        "height": _TOP + _PLOT + 20,
+        "base": _TOP + _PLOT,
+        "bars": bars,
+        "labels": labels,
+        "peak": throughput.peak,
+    }
+
+
 @pages.get("/operations", response_class=HTMLResponse)
 def operations_page(
     request: Request,
@@ -47,7 +84,10 @@ def operations_page(
     today = ops.clock.now().astimezone(UTC).date()
     chosen = day or today
     messages = ops.messages(state, after=max(0, after), limit=PAGE_SIZE)
+    throughput = ops.throughput()
     context: dict[str, Any] = {
+        "throughput": throughput,
+        "chart": _chart(throughput),
         "counts": ops.counts(),
         "by_state": ops.by_state(),
         "states": MESSAGE_STATES,

@@ -322,6 +322,8 @@ class HitOut(BaseModel):
     first_seen_at: datetime
     last_seen_at: datetime
     explanation: list[FeatureOut]
+    # an API person's hit taken over by the hit of the traveller they were merged with: decide that one
+    superseded_by: int | None = None
 
 
 class QueueItemOut(BaseModel):
@@ -371,6 +373,7 @@ def _hit_out(item: Any) -> HitOut:
         decided_at=item.decided_at,
         first_seen_at=item.first_seen_at,
         last_seen_at=item.last_seen_at,
+        superseded_by=item.superseded_by,
         explanation=[
             FeatureOut(
                 feature=f.feature,

@@ -100,7 +100,13 @@ def navigation(request: Request, actor: Actor | None) -> list[NavItem]:
     """The sections the actor may open that this application serves."""
     if actor is None:
         return []
-    served = served_get_paths(request.app)
+    app = request.app
+    # The routes are walked once per application (every page's layout asks), again only if they change.
+    cached = getattr(app.state, "openpiu_get_paths", None)
+    if cached is None or cached[0] != len(app.routes):
+        cached = (len(app.routes), served_get_paths(app))
+        app.state.openpiu_get_paths = cached
+    served = cached[1]
     return [item for item in NAV if item.path in served and (item.action is None or actor.may(item.action))]
 
 
