@@ -19,6 +19,10 @@ with a bare counter) is stored message by message instead.
 **API data** (PAXLST) is stored per message and merged with the PNR travellers of the same flight
 (`openpiu.pipeline.reconcile`), whichever arrives first.
 
+**Identities**: once a push (or list) is stored and merged, its travellers (or persons) are resolved into
+traveller identities (`openpiu.analysis.identity`, written by the store in one transaction per message),
+before the message is marked stored: a crash in between is taken up again like any other step.
+
 **No loss:** every step is idempotent, and a message left in ``received`` or ``parsed`` by a crash is taken
 up again by a re-delivery or by `resume` (which the commands run at start).
 
@@ -35,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from openpiu.analysis.identity import evidence_secret, list_evidence, push_evidence, resolve
 from openpiu.clock import Clock
 from openpiu.formats.edifact import EdifactMessage, Interchange
 from openpiu.formats.errors import ParseError
@@ -60,6 +65,7 @@ from openpiu.store import (
     Criteria,
     EncodedPush,
     Hits,
+    Identities,
     Inbox,
     MessageState,
     PassengerLists,
@@ -90,7 +96,9 @@ OUT_OF_SCOPE = "outside the notified scope"
 _WAITING = (MessageState.RECEIVED, MessageState.PARSED)
 
 
-class IngestStore(Inbox, PushSeries, Bookings, PassengerLists, Watchlists, Criteria, Hits, Audit, Protocol):
+class IngestStore(
+    Inbox, PushSeries, Bookings, PassengerLists, Identities, Watchlists, Criteria, Hits, Audit, Protocol
+):
     """What ingesting needs of the store."""
 
 
@@ -111,6 +119,9 @@ class IngestResult:
     out_of_scope: int = 0
     removed_bookings: int = 0
     hits: int = 0
+    #: Travellers and API persons resolved into identities, and identities merged into others meanwhile.
+    identified: int = 0
+    identities_merged: int = 0
     removed: Counter[str] = field(default_factory=Counter)
     #: The inbox message of each message received, in order (a re-delivery names the known message).
     message_ids: list[int] = field(default_factory=list)
@@ -134,6 +145,8 @@ class IngestResult:
             "out_of_scope",
             "removed_bookings",
             "hits",
+            "identified",
+            "identities_merged",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.removed.update(other.removed)
@@ -166,11 +179,15 @@ class Ingestor:
     split_timeout: timedelta = timedelta(minutes=5)
     #: When set, every stored push's flight is screened and its messages end "screened".
     screening: ScreeningStage | None = None
+    #: Resolve every stored traveller and API person into identities (off only to measure what it costs).
+    identities: bool = True
 
     # -- receiving ----------------------------------------------------------------------------------
 
-    def ingest(self, data: bytes, *, sender: str, channel: str, source: str = "<bytes>") -> IngestResult:
-        """Receive ``data`` (one payload as delivered), protect it, keep it, and store what it carries."""
+    def ingest(self, data: bytes, *, sender: str, channel: str, source: str | None = None) -> IngestResult:
+        """Receive ``data`` (one payload as delivered), protect it, keep it, and store what it carries.
+
+        ``source``: the name it arrived under (a file's), kept with each of its messages."""
         prepared = prepare(
             data,
             source=source,
@@ -184,10 +201,12 @@ class Ingestor:
         """The store's half of :meth:`ingest`, for a payload :func:`prepare` read (maybe elsewhere)."""
         result = IngestResult()
         for unit in prepared.units:
-            self._ingest_one(unit, sender=sender, channel=channel, result=result)
+            self._ingest_one(unit, sender=sender, channel=channel, result=result, source=prepared.source)
         return result
 
-    def _ingest_one(self, unit: _Unit, *, sender: str, channel: str, result: IngestResult) -> None:
+    def _ingest_one(
+        self, unit: _Unit, *, sender: str, channel: str, result: IngestResult, source: str | None = None
+    ) -> None:
         outcome = unit.outcome
         if isinstance(outcome, (PnrPush, PassengerList)) and not self._in_scope(outcome):
             # Not kept at all (Art 2): no inbox row, no raw bytes; one count per day.
@@ -203,7 +222,12 @@ class Ingestor:
             else:
                 outcome, removals = protect_push(outcome, self.policy)
         receipt = self.store.receive(
-            unit.raw, sender=sender, channel=channel, removals=removals, policy=self.policy.version
+            unit.raw,
+            sender=sender,
+            channel=channel,
+            removals=removals,
+            policy=self.policy.version,
+            source=source,
         )
         result.messages += 1
         result.message_ids.append(receipt.message_id)
@@ -340,6 +364,11 @@ class Ingestor:
             return False
         if pushed.flight_id:
             self._merge(pushed.flight_id, result)  # before "stored": a crash here is taken up again
+        if self.identities:
+            secret = evidence_secret(self.card_key)
+            counts = store.resolve_push([(mid, push_evidence(push, secret)) for mid, push in parts], resolve)
+            result.identified += counts.occurrences
+            result.identities_merged += counts.merged
         for mid, _ in parts:
             store.advance(mid, MessageState.STORED)
         if self.screening is not None and pushed.flight_id:
@@ -360,6 +389,12 @@ class Ingestor:
             return
         if stored.flight_id is not None:
             self._merge(stored.flight_id, result)  # before "stored": a crash here is taken up again
+        if self.identities:
+            counts = self.store.resolve_list(
+                mid, list_evidence(plist, evidence_secret(self.card_key)), resolve
+            )
+            result.identified += counts.occurrences
+            result.identities_merged += counts.merged
         self.store.advance(mid, MessageState.STORED)
         if self.screening is not None:
             # merged persons add their passport data to their traveller; the others are screened alone
@@ -472,19 +507,21 @@ class Prepared:
     do the reading (the CPU-heavy half) while this one writes."""
 
     units: tuple[_Unit, ...]
+    #: The name the payload arrived under (a file's), kept with its messages; None when it had none.
+    source: str | None = None
 
 
 def prepare(
     data: bytes,
     *,
-    source: str = "<bytes>",
+    source: str | None = None,
     policy: SensitivePolicy = DEFAULT_POLICY,
     card_key: bytes | None = None,
     received_on: date | None = None,
 ) -> Prepared:
     """Read ``data`` and cut the sensitive items out of each message's bytes. Pure: no store, no clock."""
-    units = read_units(data, source=source, card_key=card_key, received_on=received_on)
-    return Prepared(tuple(_protected(unit, policy) for unit in _units(data, units, policy)))
+    units = read_units(data, source=source or "<bytes>", card_key=card_key, received_on=received_on)
+    return Prepared(tuple(_protected(unit, policy) for unit in _units(data, units, policy)), source)
 
 
 def _protected(unit: _Unit, policy: SensitivePolicy) -> _Unit:
@@ -504,7 +541,7 @@ def ingest(
     clock: Clock,
     policy: SensitivePolicy = DEFAULT_POLICY,
     card_key: bytes | None = None,
-    source: str = "<bytes>",
+    source: str | None = None,
     scope: NotifiedScope = EVERY_FLIGHT,
     screening: ScreeningStage | None = None,
 ) -> IngestResult:
