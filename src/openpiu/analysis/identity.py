@@ -50,6 +50,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from anyascii import anyascii
 
@@ -196,7 +197,7 @@ def _sound(word: str) -> str:
     return sound if len(sound) >= 2 else lower
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Name:
     surname: tuple[str, ...]
     given: tuple[str, ...]
@@ -222,7 +223,7 @@ class _Name:
     def similar(self) -> str:
         return "|".join(sorted((_sound(self.first_surname), _sound(self.first_given))))
 
-    @property
+    @cached_property
     def guard(self) -> str:
         """Enough of the name to tell the travellers of one booking apart, robust to a corrected typo."""
         return f"{_sound(''.join(self.surname))}/{_sound(self.first_given)}"
@@ -283,12 +284,13 @@ class Evidence:
     """Evidence keys of bookings, travellers and API persons, digested with one secret."""
 
     def __init__(self, secret: bytes) -> None:
-        self._secret = secret
+        # A keyed hash copied for each value: the key is set up once.
+        self._keyed = hashlib.blake2b(key=secret, digest_size=_DIGEST_BYTES)
 
     def _digest(self, kind: str, value: str) -> str:
-        return hashlib.blake2b(
-            f"{kind}\x1f{value}".encode(), key=self._secret, digest_size=_DIGEST_BYTES
-        ).hexdigest()
+        keyed = self._keyed.copy()
+        keyed.update(f"{kind}\x1f{value}".encode())
+        return keyed.hexdigest()
 
     def _key(self, kind: EvidenceKind, value: str, birth: str | None = None) -> EvidenceKey:
         return EvidenceKey(
@@ -529,68 +531,91 @@ def combined_score(scores: Iterable[float]) -> float:
 
 
 class _Components:
-    """Union-find over new occurrences (0..n-1) and existing identities, with the pairs kept apart."""
+    """Union-find over nodes: new occurrences are 0..n-1, existing identities n, n+1 ... (in the order met);
+    each component knows the identities it holds, to keep apart those an analyst split."""
 
     def __init__(self, occurrences: int, apart: frozenset[frozenset[int]]) -> None:
-        self.parent: dict[object, object] = {}
-        self.identities: dict[object, set[int]] = {}
+        self.parent = list(range(occurrences))
+        self.held: dict[int, set[int]] = {}  # root -> identities in its component (only roots that hold any)
+        self.identity_of_node: dict[int, int] = {}
+        self.node_of: dict[int, int] = {}
         self.apart = apart
-        for index in range(occurrences):
-            self.parent[index] = index
-            self.identities[index] = set()
 
-    def node(self, identity: int) -> object:
-        key = ("identity", identity)
-        if key not in self.parent:
-            self.parent[key] = key
-            self.identities[key] = {identity}
-        return key
+    def node(self, identity: int) -> int:
+        found = self.node_of.get(identity)
+        if found is None:
+            found = len(self.parent)
+            self.parent.append(found)
+            self.node_of[identity] = found
+            self.identity_of_node[found] = identity
+            self.held[found] = {identity}
+        return found
 
-    def find(self, node: object) -> object:
+    def find(self, node: int) -> int:
+        parent = self.parent
         root = node
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[node] != root:
-            self.parent[node], node = root, self.parent[node]
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
         return root
 
-    def union(self, a: object, b: object) -> bool | None:
+    def union(self, a: int, b: int) -> bool | None:
         """Join the components of a and b: True joined, None already one, False kept apart."""
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return None
-        ids_a, ids_b = self.identities[root_a], self.identities[root_b]
-        if self.apart and any(frozenset((x, y)) in self.apart for x in ids_a for y in ids_b):
+        held_a, held_b = self.held.get(root_a), self.held.get(root_b)
+        if (
+            self.apart
+            and held_a
+            and held_b
+            and any(frozenset((x, y)) in self.apart for x in held_a for y in held_b)
+        ):
             return False
         self.parent[root_b] = root_a
-        ids_a |= ids_b
-        del self.identities[root_b]
+        if held_b is not None:
+            if held_a is None:
+                self.held[root_a] = held_b
+            else:
+                held_a |= held_b
+            del self.held[root_b]
         return True
 
 
-def _edges(batch: ResolutionInput) -> list[tuple[float, str, str, object, object]]:
-    """(score, reason, tie-break, node, node) for every link the batch shows."""
-    edges: list[tuple[float, str, str, object, object]] = []
+#: A link found in a batch: score, reason, tie-break, and its two nodes.
+_Edge = tuple[float, str, str, int, int]
+
+
+def _edges(batch: ResolutionInput, components: _Components) -> list[_Edge]:
+    """Every link the batch shows (at or above the threshold: the others never merge)."""
+    edges: list[_Edge] = []
     within: dict[str, list[tuple[int, EvidenceKey]]] = defaultdict(list)
+    holders = batch.holders
     for index, keys in enumerate(batch.occurrences):
         for key in keys:
-            if key.kind not in LINKING_KINDS:
+            kind = key.kind
+            if kind not in LINKING_KINDS:
                 continue
-            score = STRENGTH[key.kind]
-            conditional = key.kind in CONDITIONAL_KINDS
-            for holder in batch.holders.get(key.digest, ()):
+            score = STRENGTH[kind]
+            if score < MERGE_THRESHOLD:
+                continue
+            conditional = kind in CONDITIONAL_KINDS
+            reason = kind.value
+            for holder in holders.get(key.digest, ()):
                 if not conditional or births_agree(key.birth, holder.birth):
-                    edges.append((score, key.kind.value, key.digest, index, ("identity", holder.identity)))
-            for other, other_key in within[key.digest]:
+                    edges.append((score, reason, key.digest, index, components.node(holder.identity)))
+            same = within[key.digest]
+            for other, other_key in same:
                 if other != index and (not conditional or births_agree(key.birth, other_key.birth)):
-                    edges.append((score, key.kind.value, key.digest, other, index))
-            within[key.digest].append((index, key))
+                    edges.append((score, reason, key.digest, other, index))
+            same.append((index, key))
     for found in batch.links:
-        tie = f"{min(found.first, found.second)}/{max(found.first, found.second)}"
-        edges.append((found.score, found.reason, tie, ("identity", found.first), ("identity", found.second)))
-    # Strongest first, then in an order that depends only on the evidence (so the same batch gives the
-    # same plan): a link that would undo a split loses to the stronger ones met before it.
-    edges.sort(key=lambda e: (-e[0], e[1], e[2], str(e[3]), str(e[4])))
+        if found.score >= MERGE_THRESHOLD:
+            tie = f"{min(found.first, found.second)}/{max(found.first, found.second)}"
+            edges.append(
+                (found.score, found.reason, tie, components.node(found.first), components.node(found.second))
+            )
     return edges
 
 
@@ -601,40 +626,50 @@ def resolve(batch: ResolutionInput) -> ResolutionPlan:
     refused. Each new occurrence keeps the reasons of the links it made (the kinds, strongest first) and
     their combined score; an occurrence linked to nothing starts a new identity.
     """
-    components = _Components(len(batch.occurrences), batch.apart)
-    for identity in {h.identity for holders in batch.holders.values() for h in holders}:
-        components.node(identity)
-    edges = _edges(batch)
+    count = len(batch.occurrences)
+    components = _Components(count, batch.apart)
+    edges = _edges(batch, components)
+    if batch.apart:
+        # Without splits to respect, the order of the links does not change what they connect. With them,
+        # the strongest go first, then an order that depends only on the evidence and the identities' ids
+        # (so the same batch gives the same plan).
+        identity_of = components.identity_of_node
+
+        def order(edge: _Edge) -> tuple[float, str, str, int, int]:
+            a, b = edge[3], edge[4]
+            return (-edge[0], edge[1], edge[2], identity_of.get(a, a - count), identity_of.get(b, b - count))
+
+        edges.sort(key=order)
     refused = 0
-    for score, _reason, _tie, a, b in edges:
-        if score < MERGE_THRESHOLD:
-            continue
-        a_node = components.node(a[1]) if isinstance(a, tuple) else a
-        b_node = components.node(b[1]) if isinstance(b, tuple) else b
-        if components.union(a_node, b_node) is False:
+    union = components.union
+    for edge in edges:
+        if union(edge[3], edge[4]) is False:
             refused += 1
     # Reasons: the links of each occurrence (and between identities) inside its final component.
+    find = components.find
     reasons: dict[int, dict[str, float]] = defaultdict(dict)
-    merged: dict[object, dict[str, float]] = defaultdict(dict)
+    merged: dict[int, dict[str, float]] = defaultdict(dict)
     for score, reason, _tie, a, b in edges:
-        if score < MERGE_THRESHOLD:
+        root = find(a)
+        if root != find(b):
             continue
-        a_node = components.node(a[1]) if isinstance(a, tuple) else a
-        b_node = components.node(b[1]) if isinstance(b, tuple) else b
-        root = components.find(a_node)
-        if root != components.find(b_node):
-            continue
-        for end in (a_node, b_node):
-            if isinstance(end, int):
-                reasons[end][reason] = max(score, reasons[end].get(reason, 0.0))
-        if isinstance(a_node, tuple) and isinstance(b_node, tuple):
-            merged[root][reason] = max(score, merged[root].get(reason, 0.0))
-    members: dict[object, list[int]] = defaultdict(list)
-    for index in range(len(batch.occurrences)):
-        members[components.find(index)].append(index)
+        for end in (a, b):
+            if end < count:
+                found = reasons[end]
+                if found.get(reason, 0.0) < score:
+                    found[reason] = score
+        if a >= count and b >= count and merged[root].get(reason, 0.0) < score:
+            merged[root][reason] = score
+    members: dict[int, list[int]] = defaultdict(list)
+    for index in range(count):
+        members[find(index)].append(index)
     groups: list[ResolvedGroup] = []
-    for root in sorted(components.identities, key=_order):
-        identities = tuple(sorted(components.identities[root]))
+    held = components.held
+    roots = sorted(
+        set(members) | set(held), key=lambda r: (min(members.get(r, [count])), min(held.get(r, {0})))
+    )
+    for root in roots:
+        identities = tuple(sorted(held.get(root, ())))
         joined = members.get(root, [])
         if not joined and len(identities) < 2:
             continue
@@ -646,13 +681,6 @@ def resolve(batch: ResolutionInput) -> ResolutionPlan:
             )
         )
     return ResolutionPlan(tuple(groups), refused)
-
-
-def _order(root: object) -> tuple[int, int]:
-    """New occurrences' components first (by index), then identities' (by id)."""
-    if isinstance(root, tuple):
-        return (1, int(root[1]))
-    return (0, int(root))  # type: ignore[call-overload]
 
 
 def _joined(index: int, found: Mapping[str, float]) -> Joined:

@@ -45,6 +45,7 @@ from openpiu.formats.edifact import EdifactMessage, Interchange
 from openpiu.formats.errors import ParseError
 from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units, sniff_format
 from openpiu.model import Flight, MessageFormat, PassengerList, PnrPush
+from openpiu.model.identity import BookingEvidence
 from openpiu.pipeline.reconcile import match_api_persons
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import (
@@ -165,6 +166,9 @@ class _Unit:
     protected_by: str | None = None
     removals: Removals | None = None
     encoded: EncodedPush | None = None
+    #: Its bookings' identity evidence (`openpiu.analysis.identity`), digested with the card-hash key's
+    #: evidence secret where it was read.
+    evidence: tuple[BookingEvidence, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +219,12 @@ class Ingestor:
             return
         removals: Removals | None = None
         encoded: EncodedPush | None = None
+        evidence: tuple[BookingEvidence, ...] | None = None
         if isinstance(outcome, PnrPush):
             # Protected before it is kept: the counts of what was removed go in with the message.
             if unit.protected_by == self.policy.version and unit.removals is not None:
-                removals, encoded = unit.removals, unit.encoded  # by the reader, with this policy
+                # by the reader, with this policy
+                removals, encoded, evidence = unit.removals, unit.encoded, unit.evidence
             else:
                 outcome, removals = protect_push(outcome, self.policy)
         receipt = self.store.receive(
@@ -246,6 +252,7 @@ class Ingestor:
             protected=True,
             state=receipt.state,
             encoded=encoded,
+            evidence=evidence,
         )
 
     def _in_scope(self, message: PnrPush | PassengerList) -> bool:
@@ -276,6 +283,7 @@ class Ingestor:
         protected: bool = False,
         state: MessageState = MessageState.RECEIVED,
         encoded: EncodedPush | None = None,
+        evidence: tuple[BookingEvidence, ...] | None = None,
     ) -> None:
         """Read, reassemble, store and merge one kept message (``protected``: a push is already protected;
         ``encoded``: and encoded for the store)."""
@@ -293,19 +301,20 @@ class Ingestor:
             return
         push = outcome if protected else protect_push(outcome, self.policy)[0]
         ahead = {} if encoded is None or not protected else {mid: encoded}
+        known = {} if evidence is None or not protected else {mid: evidence}
         key = _series_key(push, sender)
         if key is None:
-            self._store_push([(mid, push)], result, ahead)
+            self._store_push([(mid, push)], result, ahead, known)
             return
         header = push.header
         if state is MessageState.STORED:
             done = store.series_of(mid)
             if done is not None and done.state == "stored":
-                self._store_series(done, {mid: push}, result, ahead)  # stored whole: screen it
+                self._store_series(done, {mid: push}, result, ahead, known)  # stored whole: screen it
                 return
         series = store.add_part(mid, key=key, part=header.part or 1, final=bool(header.final_part))
         if series.complete:
-            self._store_series(series, {mid: push}, result, ahead)
+            self._store_series(series, {mid: push}, result, ahead, known)
         else:
             result.waiting_parts += 1
             _log.info(
@@ -322,6 +331,7 @@ class Ingestor:
         known: dict[int, PnrPush],
         result: IngestResult,
         encoded: Mapping[int, EncodedPush] | None = None,
+        evidence: Mapping[int, tuple[BookingEvidence, ...]] | None = None,
     ) -> None:
         """Store a complete series: re-read the parts kept in the inbox (their bytes are already cut)."""
         parts: list[tuple[int, PnrPush]] = []
@@ -331,7 +341,7 @@ class Ingestor:
             if push is None:
                 return  # quarantined by _reread_push; the series expires
             parts.append((mid, push))
-        if self._store_push(parts, result, encoded):
+        if self._store_push(parts, result, encoded, evidence):
             self.store.close_series(series.id, "stored")
 
     def _reread_push(self, mid: int) -> PnrPush | None:
@@ -354,6 +364,7 @@ class Ingestor:
         parts: list[tuple[int, PnrPush]],
         result: IngestResult,
         encoded: Mapping[int, EncodedPush] | None = None,
+        evidence: Mapping[int, tuple[BookingEvidence, ...]] | None = None,
     ) -> bool:
         store = self.store
         try:
@@ -366,7 +377,10 @@ class Ingestor:
             self._merge(pushed.flight_id, result)  # before "stored": a crash here is taken up again
         if self.identities:
             secret = evidence_secret(self.card_key)
-            counts = store.resolve_push([(mid, push_evidence(push, secret)) for mid, push in parts], resolve)
+            given = evidence or {}
+            counts = store.resolve_push(
+                [(mid, given.get(mid) or push_evidence(push, secret)) for mid, push in parts], resolve
+            )
             result.identified += counts.occurrences
             result.identities_merged += counts.merged
         for mid, _ in parts:
@@ -521,15 +535,16 @@ def prepare(
 ) -> Prepared:
     """Read ``data`` and cut the sensitive items out of each message's bytes. Pure: no store, no clock."""
     units = read_units(data, source=source or "<bytes>", card_key=card_key, received_on=received_on)
-    return Prepared(tuple(_protected(unit, policy) for unit in _units(data, units, policy)), source)
+    return Prepared(tuple(_protected(unit, policy, card_key) for unit in _units(data, units, policy)), source)
 
 
-def _protected(unit: _Unit, policy: SensitivePolicy) -> _Unit:
+def _protected(unit: _Unit, policy: SensitivePolicy, card_key: bytes | None) -> _Unit:
     """A push protected and encoded here, in the reading process; anything else as it is."""
     if not isinstance(unit.outcome, PnrPush):
         return unit
     push, removals = protect_push(unit.outcome, policy)
-    return _Unit(unit.raw, push, policy.version, removals, encode_push(push))
+    evidence = push_evidence(push, evidence_secret(card_key))
+    return _Unit(unit.raw, push, policy.version, removals, encode_push(push), evidence)
 
 
 def ingest(

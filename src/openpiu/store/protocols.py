@@ -669,7 +669,6 @@ class StoredIdentity:
     id: int
     occurrences: int
     created_at: datetime
-    updated_at: datetime
     members: tuple[IdentityMember, ...]
     #: Its keys, and the keys of the bookings its travellers are on.
     evidence: tuple[StoredEvidence, ...]

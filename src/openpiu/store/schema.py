@@ -416,9 +416,7 @@ identities = sa.Table(
     # The smallest occurrence key of its members (message content hash and positions): the same identity
     # in two databases built from the same messages, whatever order they arrived in.
     sa.Column("anchor", sa.Text, nullable=False, unique=True),
-    sa.Column("occurrences", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
 identity_members = sa.Table(
@@ -452,7 +450,7 @@ identity_keys = sa.Table(
     sa.Column("identity_id", Id, sa.ForeignKey("identities.id"), index=True),
     sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), index=True),
     sa.Column("chain", sa.String(32)),
-    sa.Column("api_person_id", Id, sa.ForeignKey("api_persons.id"), index=True),
+    sa.Column("api_person_id", Id, sa.ForeignKey("api_persons.id")),
     sa.Column("flight_date", sa.Date, nullable=False, index=True),
 )
 

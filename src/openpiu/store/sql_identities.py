@@ -86,6 +86,10 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]
         yield values[start : start + size]
 
 
+#: One statement per query, its IN list bound at execution (not a parameter built per value).
+_VALUES: sa.BindParameter[Any] = sa.bindparam("values", expanding=True)
+
+
 def _add(a: IdentityCounts, b: IdentityCounts) -> IdentityCounts:
     return IdentityCounts(
         a.occurrences + b.occurrences, a.identities + b.identities, a.merged + b.merged, a.refused + b.refused
@@ -241,58 +245,74 @@ class IdentitiesMixin(SqlBase):
         booking_keys: list[tuple[int, date, EvidenceKey]],
         decide: Decide,
     ) -> IdentityCounts:
+        """Resolve ``new`` and keep the keys not in the index yet (with ``booking_keys``, a booking's own).
+
+        The keys a booking's traveller showed in an earlier version are not looked up again: every link they
+        make was followed when the later of its two ends arrived, so the chain's identity is all they say
+        (given to the rule as their holder). Only keys new to their chain are looked up.
+        """
         k = t.identity_keys
         booking_ids = sorted({b for b, _, _ in booking_keys} | {n.booking_id for n in new if n.booking_id})
-        known: set[tuple[Any, ...]] = set()
+        # (digest, birth, booking, chain) of the keys the index holds for these bookings (a digest says its
+        # kind), and the identity of each booking's traveller seen before.
+        known: set[tuple[str, str | None, int, str | None]] = set()
+        chains: dict[tuple[int, str | None], int] = {}
+        query = sa.select(k.c.digest, k.c.birth, k.c.booking_id, k.c.chain, k.c.identity_id).where(
+            k.c.booking_id.in_(_VALUES)
+        )
         for chunk in _chunks(booking_ids):
-            known.update(
-                tuple(row)
-                for row in connection.execute(
-                    sa.select(k.c.kind, k.c.digest, k.c.birth, k.c.booking_id, k.c.chain).where(
-                        k.c.booking_id.in_(chunk)
-                    )
-                )
-            )
+            for digest, birth, booking_id, chain, identity_id in connection.execute(
+                query, {"values": list(chunk)}
+            ):
+                known.add((digest, birth, booking_id, chain))
+                if identity_id is not None:
+                    chains[(booking_id, chain)] = identity_id
         rows: list[dict[str, Any]] = []
-
-        def keep(key: EvidenceKey, flight_date: date, **where: Any) -> None:
-            booking_id, chain = where.get("booking_id"), where.get("chain")
-            if booking_id is not None:
-                marker = (key.kind.value, key.digest, key.birth, booking_id, chain)
-                if marker in known:
-                    return  # an earlier version of the booking gave it already
-                known.add(marker)
-            rows.append(
-                {
-                    "kind": key.kind.value,
-                    "digest": key.digest,
-                    "birth": key.birth,
-                    "identity_id": where.get("identity_id"),
-                    "booking_id": booking_id,
-                    "chain": chain,
-                    "api_person_id": where.get("api_person_id"),
-                    "flight_date": flight_date,
-                }
-            )
-
         for booking_id, flight_date, key in booking_keys:
-            keep(key, flight_date, booking_id=booking_id)
+            marker: tuple[str, str | None, int, str | None] = (key.digest, key.birth, booking_id, None)
+            if marker not in known:  # else an earlier version of the booking gave it already
+                known.add(marker)
+                rows.append(_key_row(key, flight_date, None, booking_id, None, None))
         counts = IdentityCounts()
         if new:
-            linking = tuple(tuple(key for key in n.keys if key.kind in LINKING_KINDS) for n in new)
-            holders = self._holders(connection, sorted({key.digest for keys in linking for key in keys}))
-            batch = ResolutionInput(occurrences=linking, holders=holders)
+            linking: list[tuple[EvidenceKey, ...]] = []
+            novel: set[str] = set()
+            local: dict[str, set[Holder]] = defaultdict(set)
+            for n in new:
+                keys = [key for key in n.keys if key.kind in LINKING_KINDS]
+                chain_identity = chains.get((n.booking_id, n.chain)) if n.booking_id is not None else None
+                if chain_identity is None:
+                    novel.update(key.digest for key in keys)
+                    linking.append(tuple(keys))
+                    continue
+                seen: list[EvidenceKey] = []
+                fresh: list[EvidenceKey] = []
+                for key in keys:
+                    (seen if (key.digest, key.birth, n.booking_id, n.chain) in known else fresh).append(key)
+                # What the chain showed before says one thing, the chain's identity: the booking key (the
+                # strongest) says it alone when there is one.
+                said = [key for key in seen if key.kind is EvidenceKind.BOOKING] or seen
+                for key in said:
+                    local[key.digest].add(Holder(chain_identity, key.birth))
+                novel.update(key.digest for key in fresh)
+                linking.append((*said, *fresh))
+            holders = self._holders(connection, sorted(novel))
+            for digest, found in local.items():
+                holders[digest] = tuple(
+                    sorted(set(holders.get(digest, ())) | found, key=lambda h: (h.identity, h.birth or ""))
+                )
+            batch = ResolutionInput(occurrences=tuple(linking), holders=holders)
             plan = self._plan(connection, batch, decide)
             assigned, counts = self._apply(connection, plan, new)
             for n, identity in zip(new, assigned, strict=True):
                 for key in n.keys:
-                    keep(
-                        key,
-                        n.flight_date,
-                        identity_id=identity,
-                        booking_id=n.booking_id,
-                        chain=n.chain,
-                        api_person_id=n.api_person_id,
+                    if n.booking_id is not None:
+                        marker = (key.digest, key.birth, n.booking_id, n.chain)
+                        if marker in known:
+                            continue  # an earlier version of the booking's traveller gave it already
+                        known.add(marker)
+                    rows.append(
+                        _key_row(key, n.flight_date, identity, n.booking_id, n.chain, n.api_person_id)
                     )
         if rows:
             ids = _sql._new_ids(connection, k, len(rows))
@@ -303,13 +323,14 @@ class IdentitiesMixin(SqlBase):
         """The identities holding each digest (with the date-of-birth digests they hold it with)."""
         k = t.identity_keys
         found: dict[str, set[Holder]] = defaultdict(set)
+        query = (
+            sa.select(k.c.digest, k.c.identity_id, k.c.birth)
+            .distinct()
+            .where(k.c.digest.in_(_VALUES), k.c.identity_id.is_not(None))
+        )
         for chunk in _chunks(digests):
-            for row in connection.execute(
-                sa.select(k.c.digest, k.c.identity_id, k.c.birth)
-                .distinct()
-                .where(k.c.digest.in_(chunk), k.c.identity_id.is_not(None))
-            ):
-                found[row.digest].add(Holder(row.identity_id, row.birth))
+            for digest, identity, birth in connection.execute(query, {"values": list(chunk)}):
+                found[digest].add(Holder(identity, birth))
         return {
             digest: tuple(sorted(holders, key=lambda h: (h.identity, h.birth or "")))
             for digest, holders in found.items()
@@ -343,38 +364,31 @@ class IdentitiesMixin(SqlBase):
     def _apply(
         self, connection: Connection, plan: ResolutionPlan, new: list[_New]
     ) -> tuple[list[int], IdentityCounts]:
-        """Write the plan: new identities, merges, the identities' anchors and sizes, the new members.
-        Returns each new occurrence's identity, and the counts."""
+        """Write the plan: new identities, merges, anchors, the new members. Returns each new occurrence's
+        identity, and the counts."""
         i, im = t.identities, t.identity_members
         now = self._now()
         touched = sorted({x for group in plan.groups for x in group.identities})
-        current: dict[int, Any] = {}
+        current: dict[int, str] = {}
+        query = sa.select(i.c.id, i.c.anchor).where(i.c.id.in_(_VALUES)).with_for_update()
         for chunk in _chunks(touched):
-            current.update(
-                (row.id, row)
-                for row in connection.execute(
-                    sa.select(i.c.id, i.c.anchor, i.c.occurrences).where(i.c.id.in_(chunk)).with_for_update()
-                )
-            )
+            current.update(connection.execute(query, {"values": list(chunk)}).all())
         assigned = [0] * len(new)
         fresh = [group for group in plan.groups if not group.identities]
         fresh_ids = _sql._new_ids(connection, i, len(fresh))
         identity_rows = []
         for group, identity in zip(fresh, fresh_ids, strict=True):
-            anchors = [new[j.occurrence].anchor for j in group.occurrences]
             identity_rows.append(
                 {
                     "id": identity,
-                    "anchor": min(anchors),
-                    "occurrences": len(anchors),
+                    "anchor": min(new[j.occurrence].anchor for j in group.occurrences),
                     "created_at": now,
-                    "updated_at": now,
                 }
             )
             for j in group.occurrences:
                 assigned[j.occurrence] = identity
         _sql._bulk_insert(connection, i, identity_rows)
-        updates = []
+        anchors = []
         merged = 0
         for group in plan.groups:
             if not group.identities:
@@ -388,18 +402,12 @@ class IdentitiesMixin(SqlBase):
             if absorbed:
                 self._merge_into(connection, survivor, absorbed)
                 merged += len(absorbed)
-            anchors = [current[x].anchor for x in group.identities]
-            anchors += [new[j.occurrence].anchor for j in group.occurrences]
-            updates.append(
-                {
-                    "id": survivor,
-                    "anchor": min(anchors),
-                    "occurrences": sum(current[x].occurrences for x in group.identities)
-                    + len(group.occurrences),
-                    "updated_at": now,
-                }
+            anchor = min(
+                [current[x] for x in group.identities] + [new[j.occurrence].anchor for j in group.occurrences]
             )
-        _sql._bulk_update(connection, i, updates)  # after the merged ones went: anchors are unique
+            if anchor != current[survivor]:
+                anchors.append({"id": survivor, "anchor": anchor})
+        _sql._bulk_update(connection, i, anchors)  # after the merged ones went: anchors are unique
         by_occurrence = {j.occurrence: j for group in plan.groups for j in group.occurrences}
         member_rows = []
         for index, n in enumerate(new):
@@ -452,7 +460,8 @@ class IdentitiesMixin(SqlBase):
                 .join(person, person.c.api_person_id == am.c.api_person_id)
                 .join(traveller, traveller.c.traveller_id == am.c.traveller_id)
             )
-            .where(b.c.flight_id.in_(sorted(flights)), person.c.identity_id != traveller.c.identity_id)
+            .where(b.c.flight_id.in_(_VALUES), person.c.identity_id != traveller.c.identity_id),
+            {"values": sorted(flights)},
         ).all()
         if not rows:
             return IdentityCounts()
@@ -519,9 +528,8 @@ class IdentitiesMixin(SqlBase):
             judgements = self._judgements(connection, identity_id)
         return StoredIdentity(
             id=row.id,
-            occurrences=row.occurrences,
+            occurrences=len(members),
             created_at=row.created_at,
-            updated_at=row.updated_at,
             members=tuple(members),
             evidence=tuple(evidence),
             judgements=tuple(judgements),
@@ -737,9 +745,7 @@ class IdentitiesMixin(SqlBase):
             rows = {
                 row.id: row
                 for row in connection.execute(
-                    sa.select(i.c.id, i.c.anchor, i.c.occurrences)
-                    .where(i.c.id.in_((first, second)))
-                    .with_for_update()
+                    sa.select(i.c.id, i.c.anchor).where(i.c.id.in_((first, second))).with_for_update()
                 )
             }
             missing = [x for x in (first, second) if x not in rows]
@@ -750,11 +756,7 @@ class IdentitiesMixin(SqlBase):
             connection.execute(
                 sa.update(i)
                 .where(i.c.id == first)
-                .values(
-                    anchor=min(rows[first].anchor, rows[second].anchor),
-                    occurrences=rows[first].occurrences + rows[second].occurrences,
-                    updated_at=now,
-                )
+                .values(anchor=min(rows[first].anchor, rows[second].anchor))
             )
             judgement_id = connection.execute(
                 sa.insert(j)
@@ -854,16 +856,12 @@ class IdentitiesMixin(SqlBase):
                     {
                         "id": other,
                         "anchor": min(anchors[m.id] for m in moved),
-                        "occurrences": len(moved),
                         "created_at": now,
-                        "updated_at": now,
                     }
                 ],
             )
             connection.execute(
-                sa.update(i)
-                .where(i.c.id == identity_id)
-                .values(anchor=min(anchors[m.id] for m in staying), occurrences=len(staying), updated_at=now)
+                sa.update(i).where(i.c.id == identity_id).values(anchor=min(anchors[m.id] for m in staying))
             )
             for chunk in _chunks(sorted(moving)):
                 connection.execute(sa.update(im).where(im.c.id.in_(chunk)).values(identity_id=other))
@@ -978,6 +976,26 @@ class IdentitiesMixin(SqlBase):
             ):
                 found[person.id] = f"{person.content_hash}/a{person.position}"
         return found
+
+
+def _key_row(  # noqa: PLR0917 - one row's columns, in order
+    key: EvidenceKey,
+    flight_date: date,
+    identity: int | None,
+    booking_id: int | None,
+    chain: str | None,
+    api_person_id: int | None,
+) -> dict[str, Any]:
+    return {
+        "kind": key.kind.value,
+        "digest": key.digest,
+        "birth": key.birth,
+        "identity_id": identity,
+        "booking_id": booking_id,
+        "chain": chain,
+        "api_person_id": api_person_id,
+        "flight_date": flight_date,
+    }
 
 
 def _evidence(row: Row[Any]) -> StoredEvidence:

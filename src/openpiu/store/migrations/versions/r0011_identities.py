@@ -31,9 +31,7 @@ def upgrade() -> None:
         "identities",
         sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("anchor", sa.Text(), nullable=False),
-        sa.Column("occurrences", sa.Integer(), nullable=False),
         sa.Column("created_at", INSTANT, nullable=False),
-        sa.Column("updated_at", INSTANT, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identities")),
         sa.UniqueConstraint("anchor", name=op.f("uq_identities_anchor")),
     )
@@ -93,7 +91,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_keys")),
     )
-    for column in ("digest", "identity_id", "booking_id", "api_person_id", "flight_date"):
+    for column in ("digest", "identity_id", "booking_id", "flight_date"):
         op.create_index(op.f(f"ix_identity_keys_{column}"), "identity_keys", [column], unique=False)
     op.create_table(
         "identity_judgements",
