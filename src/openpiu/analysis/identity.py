@@ -531,12 +531,15 @@ def combined_score(scores: Iterable[float]) -> float:
 
 
 class _Components:
-    """Union-find over nodes: new occurrences are 0..n-1, existing identities n, n+1 ... (in the order met);
-    each component knows the identities it holds, to keep apart those an analyst split."""
+    """Union-find over nodes: new occurrences are 0..n-1, existing identities n, n+1 ... (in the order met).
+    Each component knows the identities it holds (to keep apart those an analyst split) and the dates of
+    birth its conditional keys were seen with (so that an occurrence without one does not bridge two people
+    whose dates differ)."""
 
     def __init__(self, occurrences: int, apart: frozenset[frozenset[int]]) -> None:
         self.parent = list(range(occurrences))
         self.held: dict[int, set[int]] = {}  # root -> identities in its component (only roots that hold any)
+        self.births: dict[int, set[str]] = {}  # root -> dates of birth (digests) seen in its component
         self.identity_of_node: dict[int, int] = {}
         self.node_of: dict[int, int] = {}
         self.apart = apart
@@ -551,6 +554,10 @@ class _Components:
             self.held[found] = {identity}
         return found
 
+    def born(self, node: int, birth: str | None) -> None:
+        if birth is not None:
+            self.births.setdefault(node, set()).add(birth)
+
     def find(self, node: int) -> int:
         parent = self.parent
         root = node
@@ -560,8 +567,9 @@ class _Components:
             parent[node], node = root, parent[node]
         return root
 
-    def union(self, a: int, b: int) -> bool | None:
-        """Join the components of a and b: True joined, None already one, False kept apart."""
+    def union(self, a: int, b: int, *, conditional: bool) -> str | None:
+        """Join the components of a and b; None when joined (or one already), else why not: "apart" (an
+        analyst split them), "births" (a conditional link between components whose dates of birth differ)."""
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return None
@@ -572,7 +580,15 @@ class _Components:
             and held_b
             and any(frozenset((x, y)) in self.apart for x in held_a for y in held_b)
         ):
-            return False
+            return "apart"
+        births_a, births_b = self.births.get(root_a), self.births.get(root_b)
+        if (
+            conditional
+            and births_a
+            and births_b
+            and not any(births_agree(x, y) for x in births_a for y in births_b)
+        ):
+            return "births"
         self.parent[root_b] = root_a
         if held_b is not None:
             if held_a is None:
@@ -580,11 +596,17 @@ class _Components:
             else:
                 held_a |= held_b
             del self.held[root_b]
-        return True
+        if births_b is not None:
+            if births_a is None:
+                self.births[root_a] = births_b
+            else:
+                births_a |= births_b
+            del self.births[root_b]
+        return None
 
 
-#: A link found in a batch: score, reason, tie-break, and its two nodes.
-_Edge = tuple[float, str, str, int, int]
+#: A link found in a batch: score, reason, tie-break, its two nodes, and whether it is conditional.
+_Edge = tuple[float, str, str, int, int, bool]
 
 
 def _edges(batch: ResolutionInput, components: _Components) -> list[_Edge]:
@@ -602,19 +624,35 @@ def _edges(batch: ResolutionInput, components: _Components) -> list[_Edge]:
                 continue
             conditional = kind in CONDITIONAL_KINDS
             reason = kind.value
+            if conditional:
+                components.born(index, key.birth)
             for holder in holders.get(key.digest, ()):
-                if not conditional or births_agree(key.birth, holder.birth):
-                    edges.append((score, reason, key.digest, index, components.node(holder.identity)))
+                if not conditional:
+                    edges.append((score, reason, key.digest, index, components.node(holder.identity), False))
+                    continue
+                # Every date the identity holds the key with counts, not only those that agree: it is
+                # what keeps the identity from being joined to someone whose date differs.
+                node = components.node(holder.identity)
+                components.born(node, holder.birth)
+                if births_agree(key.birth, holder.birth):
+                    edges.append((score, reason, key.digest, index, node, True))
             same = within[key.digest]
             for other, other_key in same:
                 if other != index and (not conditional or births_agree(key.birth, other_key.birth)):
-                    edges.append((score, reason, key.digest, other, index))
+                    edges.append((score, reason, key.digest, other, index, conditional))
             same.append((index, key))
     for found in batch.links:
         if found.score >= MERGE_THRESHOLD:
             tie = f"{min(found.first, found.second)}/{max(found.first, found.second)}"
             edges.append(
-                (found.score, found.reason, tie, components.node(found.first), components.node(found.second))
+                (
+                    found.score,
+                    found.reason,
+                    tie,
+                    components.node(found.first),
+                    components.node(found.second),
+                    False,
+                )
             )
     return edges
 
@@ -622,34 +660,36 @@ def _edges(batch: ResolutionInput, components: _Components) -> list[_Edge]:
 def resolve(batch: ResolutionInput) -> ResolutionPlan:
     """Decide which new occurrences join which identities, and which identities merge.
 
-    Links are followed strongest first; one between components holding identities an analyst split apart is
-    refused. Each new occurrence keeps the reasons of the links it made (the kinds, strongest first) and
-    their combined score; an occurrence linked to nothing starts a new identity.
+    Links are followed strongest first, in an order that depends only on the evidence and the identities'
+    ids (so the same batch gives the same plan). One between components holding identities an analyst split
+    apart is refused; so is a conditional one (a document, a frequent-flyer number, a name with a contact)
+    between components whose dates of birth all differ: an occurrence without a date of birth does not
+    bridge two people. Each new occurrence keeps the reasons of the links it made (the kinds, strongest
+    first) and their combined score; an occurrence linked to nothing starts a new identity.
     """
     count = len(batch.occurrences)
     components = _Components(count, batch.apart)
     edges = _edges(batch, components)
-    if batch.apart:
-        # Without splits to respect, the order of the links does not change what they connect. With them,
-        # the strongest go first, then an order that depends only on the evidence and the identities' ids
-        # (so the same batch gives the same plan).
-        identity_of = components.identity_of_node
+    identity_of = components.identity_of_node
 
-        def order(edge: _Edge) -> tuple[float, str, str, int, int]:
-            a, b = edge[3], edge[4]
-            return (-edge[0], edge[1], edge[2], identity_of.get(a, a - count), identity_of.get(b, b - count))
+    def order(edge: _Edge) -> tuple[float, str, str, int, int]:
+        a, b = edge[3], edge[4]
+        return (-edge[0], edge[1], edge[2], identity_of.get(a, a - count), identity_of.get(b, b - count))
 
-        edges.sort(key=order)
-    refused = 0
+    edges.sort(key=order)
+    refused = ambiguous = 0
     union = components.union
     for edge in edges:
-        if union(edge[3], edge[4]) is False:
+        why = union(edge[3], edge[4], conditional=edge[5])
+        if why == "apart":
             refused += 1
+        elif why == "births":
+            ambiguous += 1
     # Reasons: the links of each occurrence (and between identities) inside its final component.
     find = components.find
     reasons: dict[int, dict[str, float]] = defaultdict(dict)
     merged: dict[int, dict[str, float]] = defaultdict(dict)
-    for score, reason, _tie, a, b in edges:
+    for score, reason, _tie, a, b, _conditional in edges:
         root = find(a)
         if root != find(b):
             continue
@@ -680,7 +720,7 @@ def resolve(batch: ResolutionInput) -> ResolutionPlan:
                 reasons=tuple(sorted(merged.get(root, {}), key=lambda r: (-merged[root][r], r))),
             )
         )
-    return ResolutionPlan(tuple(groups), refused)
+    return ResolutionPlan(tuple(groups), refused, ambiguous)
 
 
 def _joined(index: int, found: Mapping[str, float]) -> Joined:

@@ -172,3 +172,6 @@ class ResolutionPlan:
     groups: tuple[ResolvedGroup, ...]
     #: Links not followed because they would have undone an analyst's split.
     refused: int = 0
+    #: Conditional links not followed because they would have joined people whose dates of birth differ
+    #: (an occurrence without one, linked by name and phone to a father and to his son of the same name).
+    ambiguous: int = 0

@@ -580,12 +580,14 @@ Decide = Callable[[ResolutionInput], ResolutionPlan]
 @dataclass(frozen=True, slots=True)
 class IdentityCounts:
     """What resolving a message did: occurrences newly resolved, identities made, identities merged into
-    others, and links not followed because an analyst's split keeps their identities apart."""
+    others, links not followed because an analyst's split keeps their identities apart, and links not
+    followed because they would have joined people whose dates of birth differ."""
 
     occurrences: int = 0
     identities: int = 0
     merged: int = 0
     refused: int = 0
+    ambiguous: int = 0
 
 
 @dataclass(frozen=True, slots=True)

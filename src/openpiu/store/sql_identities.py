@@ -92,7 +92,11 @@ _VALUES: sa.BindParameter[Any] = sa.bindparam("values", expanding=True)
 
 def _add(a: IdentityCounts, b: IdentityCounts) -> IdentityCounts:
     return IdentityCounts(
-        a.occurrences + b.occurrences, a.identities + b.identities, a.merged + b.merged, a.refused + b.refused
+        a.occurrences + b.occurrences,
+        a.identities + b.identities,
+        a.merged + b.merged,
+        a.refused + b.refused,
+        a.ambiguous + b.ambiguous,
     )
 
 
@@ -174,12 +178,14 @@ class IdentitiesMixin(SqlBase):
             counts = self._resolve(connection, new, booking_keys, decide)
             counts = _add(counts, self._follow_api_matches(connection, flights, decide))
         _log.info(
-            "identities of message %s: %d occurrences, %d new identities, %d merged, %d links refused",
+            "identities of message %s: %d occurrences, %d new identities, %d merged, %d links refused, "
+            "%d ambiguous",
             "+".join(map(str, message_ids)),
             counts.occurrences,
             counts.identities,
             counts.merged,
             counts.refused,
+            counts.ambiguous,
         )
         return counts
 
@@ -225,12 +231,14 @@ class IdentitiesMixin(SqlBase):
             counts = self._resolve(connection, new, [], decide)
             counts = _add(counts, self._follow_api_matches(connection, flights, decide))
         _log.info(
-            "identities of message %d: %d API persons, %d new identities, %d merged, %d links refused",
+            "identities of message %d: %d API persons, %d new identities, %d merged, %d links refused, "
+            "%d ambiguous",
             message_id,
             counts.occurrences,
             counts.identities,
             counts.merged,
             counts.refused,
+            counts.ambiguous,
         )
         return counts
 
@@ -430,7 +438,7 @@ class IdentitiesMixin(SqlBase):
             _sql._bulk_insert(
                 connection, im, [{"id": x, **row} for x, row in zip(ids, member_rows, strict=True)]
             )
-        return assigned, IdentityCounts(len(new), len(fresh), merged, plan.refused)
+        return assigned, IdentityCounts(len(new), len(fresh), merged, plan.refused, plan.ambiguous)
 
     def _merge_into(self, connection: Connection, survivor: int, absorbed: Sequence[int]) -> None:
         i, im, k = t.identities, t.identity_members, t.identity_keys
