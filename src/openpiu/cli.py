@@ -206,6 +206,13 @@ def _parser() -> argparse.ArgumentParser:
         "--quirk-rate", type=float, default=1.0, help="multiplies every defect rate (0 for clean messages)"
     )
     generate.add_argument("--broken-rate", type=float, help="share of truly broken messages")
+    generate.add_argument(
+        "--identity-noise",
+        type=float,
+        default=0.0,
+        help="share of booking travellers entered unlike their documents: another spelling, no DOCS, "
+        "another document (default 0)",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -1360,6 +1367,7 @@ def _generate(args: argparse.Namespace) -> int:
             xml_share=args.xml_share,
             quirk_rate=args.quirk_rate,
             broken_rate=args.broken_rate,
+            identity_noise=args.identity_noise,
         )
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
