@@ -58,7 +58,7 @@ def test_identities_match_the_truth(world: tuple[Path, str]) -> None:
 def _documents(folder: Path) -> dict[tuple[object, ...], str]:
     """Each occurrence's first document number (those without one are left out): exact linking."""
     from openpiu.formats.reader import read_messages
-    from openpiu.model import PassengerList, PnrPush
+    from openpiu.model import PnrPush
     from openpiu.synth.evaluation import canonical_names
 
     names = canonical_names(folder / "messages")
