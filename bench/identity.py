@@ -205,7 +205,7 @@ def child_baselines(folder: Path) -> dict[str, Any]:
         else:
             batches = [p.keys for p in list_evidence(message, secret)]
         found = {
-            k.digest: tuple({Holder(current(h.identity), h.birth) for h in holders.get(k.digest, ())})
+            k[1]: tuple({Holder(current(h.identity), h.birth) for h in holders.get(k[1], ())})
             for keys in batches
             for k in keys
         }
@@ -220,7 +220,7 @@ def child_baselines(folder: Path) -> dict[str, Any]:
                 target = next_id
             for joined in group.occurrences:
                 for k in batches[joined.occurrence]:
-                    holders.setdefault(k.digest, set()).add(Holder(target, k.birth))
+                    holders.setdefault(k[1], set()).add(Holder(target, k[2]))
         resolved += len(batches)
     pure_cpu = time.process_time() - started
 

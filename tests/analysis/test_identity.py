@@ -242,25 +242,25 @@ def test_a_placeholder_has_no_evidence() -> None:
 def test_keys_are_digests_not_values() -> None:
     traveller = person("MUSTERMANN", "ERIKA", "1964-08-12", documents=(doc("C01X00T47", "1964-08-12"),))
     keys = keys_of(traveller, booking("MSTR01", traveller, phone="+49 170 1234567", email="erika@example.de"))
-    text = " ".join(f"{k.kind} {k.digest} {k.birth}" for k in keys)
+    text = " ".join(f"{kind} {digest} {birth}" for kind, digest, birth in keys)
     for value in ("MUSTERMANN", "ERIKA", "1964", "C01X00T47", "1234567", "erika"):
         assert value.lower() not in text.lower()
-    assert all(len(k.digest) == 32 for k in keys)
+    assert all(len(digest) == 32 for _, digest, _ in keys)
     other = Evidence(evidence_secret(b"another deployment's key!!")).booking(
         booking("MSTR01", traveller, phone="+49 170 1234567"), 0
     )
-    assert not {k.digest for k in keys} & {k.digest for k in other.travellers[0].keys}
+    assert not {k[1] for k in keys} & {k[1] for k in other.travellers[0].keys}
 
 
 def test_booking_evidence_names_contacts_card_and_agency() -> None:
     push = demo_push(seed=3, bookings=20)
     evidence = push_evidence(push, SECRET)
     assert [b.position for b in evidence] == list(range(len(push.bookings)))
-    booking_kinds = {k.kind for b in evidence for k in b.keys}
+    booking_kinds = {k[0] for b in evidence for k in b.keys}
     assert {EvidenceKind.PHONE, EvidenceKind.AGENCY} <= booking_kinds
     assert not booking_kinds & {EvidenceKind.DOCUMENT, EvidenceKind.NAME_DOB, EvidenceKind.BOOKING}
     # contacts given for one traveller are that traveller's keys, beside its name with them
-    traveller_kinds = {k.kind for b in evidence for t in b.travellers for k in t.keys}
+    traveller_kinds = {k[0] for b in evidence for t in b.travellers for k in t.keys}
     assert {EvidenceKind.EMAIL, EvidenceKind.PHONE, EvidenceKind.NAME_CONTACT, EvidenceKind.BOOKING} <= (
         traveller_kinds
     )
@@ -274,7 +274,7 @@ def test_api_persons_meet_their_travellers_by_document() -> None:
     for found in persons:
         assert any(merges(link(found.keys, keys)) for keys in travellers)
     crew = ApiPerson(role=PersonRole.CREW, qualifier="FM", surname="", documents=(doc("X99999999", None),))
-    assert [k.kind for k in EVIDENCE.person(crew, 0).keys] == [EvidenceKind.DOCUMENT]
+    assert [k[0] for k in EVIDENCE.person(crew, 0).keys] == [EvidenceKind.DOCUMENT]
 
 
 @pytest.mark.parametrize(
@@ -322,7 +322,7 @@ def test_scores_combine_as_independent_evidence() -> None:
 
 
 def key(kind: EvidenceKind, digest: str, birth: str | None = None) -> EvidenceKey:
-    return EvidenceKey(kind, digest, birth)
+    return (kind.value, digest, birth)
 
 
 def test_occurrences_join_the_identity_holding_their_key_and_each_other() -> None:
@@ -416,7 +416,7 @@ class _Index:
 
     def feed(self, batch: list[tuple[int, tuple[EvidenceKey, ...]]]) -> None:
         found = {
-            k.digest: tuple(sorted(self.holders.get(k.digest, ()), key=lambda h: (h.identity, h.birth or "")))
+            k[1]: tuple(sorted(self.holders.get(k[1], ()), key=lambda h: (h.identity, h.birth or "")))
             for _, keys in batch
             for k in keys
         }
@@ -439,7 +439,7 @@ class _Index:
                 occurrence, keys = batch[joined.occurrence]
                 self.identity[occurrence] = target
                 for k in keys:
-                    self.holders.setdefault(k.digest, set()).add(Holder(target, k.birth))
+                    self.holders.setdefault(k[1], set()).add(Holder(target, k[2]))
 
     def partition(self) -> set[frozenset[int]]:
         groups: dict[int, set[int]] = defaultdict(set)

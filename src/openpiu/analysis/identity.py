@@ -293,9 +293,14 @@ class Evidence:
         return keyed.hexdigest()
 
     def _key(self, kind: EvidenceKind, value: str, birth: str | None = None) -> EvidenceKey:
-        return EvidenceKey(
-            kind, self._digest(kind.value, value), birth if kind in CONDITIONAL_KINDS else None
-        )
+        name = kind.value
+        return (name, self._digest(name, value), birth if kind in CONDITIONAL_KINDS else None)
+
+    @staticmethod
+    def _signature(keys: Iterable[EvidenceKey]) -> str:
+        """A short digest of a set of keys (their digests and dates of birth), to tell a set seen before."""
+        text = "\x1e".join(sorted(f"{digest}\x1f{birth or ''}" for _, digest, birth in keys))
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
     def _birth(self, birth: PartialDate | None) -> str | None:
         if birth is None:
@@ -319,24 +324,24 @@ class Evidence:
         for payment in booking.payments:
             if payment.card_hash:
                 key = self._key(EvidenceKind.CARD, payment.card_hash)
-                keys[key.digest] = key
+                keys[key[1]] = key
             if payment.payer_phone:
                 self._contact(ContactKind.PHONE, payment.payer_phone, keys)
         office = booking.office
         if office is not None:
             if office.iata_number:
                 key = self._key(EvidenceKind.AGENCY, f"iata|{_compact(office.iata_number)}")
-                keys[key.digest] = key
+                keys[key[1]] = key
             elif office.agent_type == "T" and office.office_id:
                 key = self._key(EvidenceKind.AGENCY, f"office|{office.system or ''}|{office.office_id}")
-                keys[key.digest] = key
+                keys[key[1]] = key
         booking_contacts = [(c.kind, c.value) for c in shared]
         travellers = tuple(
             found
             for index, traveller in enumerate(booking.travellers)
             if (found := self.traveller(traveller, index, booking, booking_contacts)) is not None
         )
-        return BookingEvidence(position, tuple(keys.values()), travellers)
+        return BookingEvidence(position, tuple(keys.values()), travellers, self._signature(keys.values()))
 
     def traveller(
         self,
@@ -358,14 +363,14 @@ class Evidence:
         keys: dict[str, EvidenceKey] = {}
         if booking.locator:
             key = self._key(EvidenceKind.BOOKING, f"{booking.locator}|{ref}|{infant}|{name.guard}")
-            keys[key.digest] = key
+            keys[key[1]] = key
         self._person_keys(name, birth, profile, traveller.documents, keys)
         for ff in traveller.frequent_flyers:
             number = _compact(ff.number)
             if len(number) >= 4:
                 value = f"{_compact(ff.carrier)}|{number}|{_sound(name.first_surname)}"
                 key = self._key(EvidenceKind.FREQUENT_FLYER, value, profile)
-                keys[key.digest] = key
+                keys[key[1]] = key
         own = [
             (c.kind, c.value)
             for c in booking.contacts
@@ -384,9 +389,9 @@ class Evidence:
                 contact = self._contact_value(kind, value)
                 if contact is not None:
                     key = self._key(EvidenceKind.NAME_CONTACT, f"{name.whole}|{contact}", profile)
-                    keys[key.digest] = key
+                    keys[key[1]] = key
         chain = self._digest("chain", f"{ref}|{infant}|{name.guard}")
-        return TravellerEvidence(position, chain, tuple(keys.values()))
+        return TravellerEvidence(position, chain, tuple(keys.values()), self._signature(keys.values()))
 
     # -- API persons ---------------------------------------------------------------------------------
 
@@ -418,7 +423,7 @@ class Evidence:
             if len(number) >= 5:
                 state = _compact(document.issuing_state)
                 key = self._key(EvidenceKind.DOCUMENT, f"{number}|{state}", profile)
-                keys[key.digest] = key
+                keys[key[1]] = key
         full = birth.isoformat() if birth is not None and birth.as_date() is not None else None
         if full is not None and name.surname and name.given:
             for kind, value in (
@@ -426,7 +431,7 @@ class Evidence:
                 (EvidenceKind.SIMILAR_NAME_DOB, name.similar),
             ):
                 key = self._key(kind, f"{value}|{full}")
-                keys[key.digest] = key
+                keys[key[1]] = key
 
     @staticmethod
     def _contact_value(kind: ContactKind, value: str) -> str | None:
@@ -443,7 +448,7 @@ class Evidence:
         if contact is None:
             return
         found = self._key(EvidenceKind.EMAIL if contact[0] == "e" else EvidenceKind.PHONE, contact[2:])
-        keys[found.digest] = found
+        keys[found[1]] = found
 
     def _address(self, address: Address, keys: dict[str, EvidenceKey]) -> None:
         street = _compact(address.street)
@@ -452,7 +457,7 @@ class Evidence:
                 f"{_compact(address.postcode)}|{street}|{_compact(address.city)}|{_compact(address.country)}"
             )
             key = self._key(EvidenceKind.ADDRESS, value)
-            keys[key.digest] = key
+            keys[key[1]] = key
         if address.phone:
             self._contact(ContactKind.PHONE, address.phone, keys)
 
@@ -492,8 +497,10 @@ class Link:
         return tuple(found)
 
 
-def _strongest(kinds: Iterable[EvidenceKind]) -> tuple[EvidenceKind, ...]:
-    return tuple(sorted(set(kinds), key=lambda kind: (-STRENGTH[kind], kind.value)))
+def _strongest(kinds: Iterable[str]) -> tuple[EvidenceKind, ...]:
+    return tuple(
+        sorted({EvidenceKind(kind) for kind in kinds}, key=lambda kind: (-STRENGTH[kind], kind.value))
+    )
 
 
 def link(first: Sequence[EvidenceKey], second: Sequence[EvidenceKey]) -> Link:
@@ -501,15 +508,15 @@ def link(first: Sequence[EvidenceKey], second: Sequence[EvidenceKey]) -> Link:
     strongest."""
     theirs: dict[str, list[EvidenceKey]] = defaultdict(list)
     for key in second:
-        theirs[key.digest].append(key)
-    shared: list[EvidenceKind] = []
-    contradicted: list[EvidenceKind] = []
-    for key in first:
-        for other in theirs.get(key.digest, ()):
-            if key.kind in CONDITIONAL_KINDS and not births_agree(key.birth, other.birth):
-                contradicted.append(key.kind)
+        theirs[key[1]].append(key)
+    shared: list[str] = []
+    contradicted: list[str] = []
+    for kind, digest, birth in first:
+        for other in theirs.get(digest, ()):
+            if kind in CONDITIONAL_KINDS and not births_agree(birth, other[2]):
+                contradicted.append(kind)
             else:
-                shared.append(key.kind)
+                shared.append(kind)
     kinds = _strongest(shared)
     return Link(kinds, max((STRENGTH[k] for k in kinds), default=0.0), _strongest(contradicted))
 
@@ -616,30 +623,29 @@ def _edges(batch: ResolutionInput, components: _Components) -> list[_Edge]:
     holders = batch.holders
     for index, keys in enumerate(batch.occurrences):
         for key in keys:
-            kind = key.kind
+            kind, digest, birth = key
             if kind not in LINKING_KINDS:
                 continue
-            score = STRENGTH[kind]
+            score = STRENGTH[kind]  # type: ignore[index]  # a kind's value finds its member
             if score < MERGE_THRESHOLD:
                 continue
             conditional = kind in CONDITIONAL_KINDS
-            reason = kind.value
             if conditional:
-                components.born(index, key.birth)
-            for holder in holders.get(key.digest, ()):
+                components.born(index, birth)
+            for holder in holders.get(digest, ()):
                 if not conditional:
-                    edges.append((score, reason, key.digest, index, components.node(holder.identity), False))
+                    edges.append((score, kind, digest, index, components.node(holder.identity), False))
                     continue
                 # Every date the identity holds the key with counts, not only those that agree: it is
                 # what keeps the identity from being joined to someone whose date differs.
                 node = components.node(holder.identity)
                 components.born(node, holder.birth)
-                if births_agree(key.birth, holder.birth):
-                    edges.append((score, reason, key.digest, index, node, True))
-            same = within[key.digest]
+                if births_agree(birth, holder.birth):
+                    edges.append((score, kind, digest, index, node, True))
+            same = within[digest]
             for other, other_key in same:
-                if other != index and (not conditional or births_agree(key.birth, other_key.birth)):
-                    edges.append((score, reason, key.digest, other, index, conditional))
+                if other != index and (not conditional or births_agree(birth, other_key[2])):
+                    edges.append((score, kind, digest, other, index, conditional))
             same.append((index, key))
     for found in batch.links:
         if found.score >= MERGE_THRESHOLD:
@@ -750,17 +756,17 @@ def shared_kinds(
     holders: dict[str, list[tuple[object, EvidenceKey]]] = defaultdict(list)
     for member, keys in members.items():
         for key in keys:
-            holders[key.digest].append((member, key))
-    found: dict[object, set[EvidenceKind]] = defaultdict(set)
+            holders[key[1]].append((member, key))
+    found: dict[object, set[str]] = defaultdict(set)
     for items in holders.values():
         if len(items) < 2:
             continue
-        for member, key in items:
+        for member, (kind, _digest, birth) in items:
             for other, other_key in items:
                 if other == member:
                     continue
-                if key.kind in CONDITIONAL_KINDS and not births_agree(key.birth, other_key.birth):
+                if kind in CONDITIONAL_KINDS and not births_agree(birth, other_key[2]):
                     continue
-                found[member].add(key.kind)
+                found[member].add(kind)
                 break
     return {member: _strongest(found.get(member, ())) for member in members}

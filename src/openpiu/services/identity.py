@@ -147,7 +147,7 @@ def _explain(identity: StoredIdentity) -> tuple[tuple[MemberView, ...], tuple[Ev
         holder: object = (
             ("api", row.api_person_id) if row.api_person_id is not None else (row.booking_id, row.chain)
         )
-        keys[holder].append(EvidenceKey(row.kind, row.digest, row.birth))
+        keys[holder].append((row.kind.value, row.digest, row.birth))
     shared = shared_kinds(keys)
 
     def holder_of(member: IdentityMember) -> object:
@@ -169,7 +169,7 @@ def _explain(identity: StoredIdentity) -> tuple[tuple[MemberView, ...], tuple[Ev
     holders_by_digest: dict[str, set[object]] = defaultdict(set)
     for holder, found in keys.items():
         for key in found:
-            holders_by_digest[key.digest].add(holder)
+            holders_by_digest[key[1]].add(holder)
     summary: dict[EvidenceKind, list[int]] = {}
     for digest, holders in holders_by_digest.items():
         if len(holders) > 1:

@@ -430,6 +430,10 @@ identity_members = sa.Table(
     sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), index=True),
     # The same in every version of one booking's traveller (digest of its reference and name).
     sa.Column("chain", sa.String(32)),
+    # Digests of the keys it showed and of its booking's own: a later version showing the same keys (most
+    # pushes repeat the booking) is resolved without reading them again.
+    sa.Column("signature", sa.String(16)),
+    sa.Column("booking_signature", sa.String(16)),
     sa.Column("flight_date", sa.Date, nullable=False, index=True),
     # Why it joined its identity when it arrived (the kinds of its links) and how sure (None: the first).
     sa.Column("score", sa.Float),

@@ -79,6 +79,19 @@ class _New:
     flight_date: date
     anchor: str  # message content hash and positions: unique, and the same in any database
     keys: tuple[EvidenceKey, ...]
+    signature: str | None = None
+    booking_signature: str | None = None
+
+
+@dataclass(slots=True)
+class _Booking:
+    """A booking version of the message: its booking, whether an earlier version was stored, its own keys."""
+
+    booking_id: int
+    flight_date: date
+    earlier: bool
+    keys: tuple[EvidenceKey, ...]
+    signature: str
 
 
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -122,43 +135,55 @@ class IdentitiesMixin(SqlBase):
         v, tr, m, im = t.booking_versions, t.travellers, t.messages, t.identity_members
         with self._write_derived() as connection:
             self._lock(connection)
-            versions = {
-                (row.message_id, row.position): row
-                for row in connection.execute(
-                    sa.select(
-                        v.c.id,
-                        v.c.message_id,
-                        v.c.position,
-                        v.c.booking_id,
-                        v.c.flight_id,
-                        v.c.flight_date,
-                        m.c.content_hash,
-                    )
-                    .select_from(v.join(m, m.c.id == v.c.message_id))
-                    .where(v.c.message_id.in_(message_ids))
+            versions: dict[tuple[int, int], Any] = {}
+            travellers: dict[tuple[int, int], Any] = {}
+            # The message's versions with their travellers (and whether each is resolved already): one query.
+            for found in connection.execute(
+                sa.select(
+                    v.c.id,
+                    v.c.message_id,
+                    v.c.position,
+                    v.c.version,
+                    v.c.booking_id,
+                    v.c.flight_id,
+                    v.c.flight_date,
+                    m.c.content_hash,
+                    tr.c.id.label("traveller_id"),
+                    tr.c.position.label("traveller_position"),
+                    im.c.id.label("member"),
                 )
-            }
-            travellers = {
-                (row.version_id, row.position): row
-                for row in connection.execute(
-                    sa.select(tr.c.id, tr.c.version_id, tr.c.position, im.c.id.label("member"))
-                    .select_from(
-                        tr.join(v, v.c.id == tr.c.version_id).outerjoin(im, im.c.traveller_id == tr.c.id)
-                    )
-                    .where(v.c.message_id.in_(message_ids))
+                .select_from(
+                    v.join(m, m.c.id == v.c.message_id)
+                    .outerjoin(tr, tr.c.version_id == v.c.id)
+                    .outerjoin(im, im.c.traveller_id == tr.c.id)
                 )
-            }
+                .where(v.c.message_id.in_(message_ids))
+            ):
+                versions[(found.message_id, found.position)] = found
+                if found.traveller_id is not None:
+                    travellers[(found.id, found.traveller_position)] = found
             new: list[_New] = []
-            booking_keys: list[tuple[int, date, EvidenceKey]] = []
+            bookings: list[_Booking] = []
             flights: set[int] = set()
-            for mid, bookings in parts:
-                for booking in bookings:
+            for mid, pushed in parts:
+                for booking in pushed:
                     version = versions.get((mid, booking.position))
                     if version is None:
                         continue  # not stored: nothing to resolve
                     flights.add(version.flight_id)
-                    booking_keys.extend(
-                        (version.booking_id, version.flight_date, key) for key in booking.keys
+                    stored = [travellers.get((version.id, x.position)) for x in booking.travellers]
+                    if any(row is not None and row.member is not None for row in stored):
+                        continue  # resolved before, with its own keys (the step is repeated after a crash)
+                    bookings.append(
+                        _Booking(
+                            version.booking_id,
+                            version.flight_date,
+                            # an earlier version may have given its own keys (or this step, repeated, for
+                            # a booking with no traveller to tell it)
+                            version.version > 1 or not booking.travellers,
+                            booking.keys,
+                            booking.signature,
+                        )
                     )
                     for traveller in booking.travellers:
                         row = travellers.get((version.id, traveller.position))
@@ -166,16 +191,18 @@ class IdentitiesMixin(SqlBase):
                             continue  # resolved before (the step is repeated after a crash)
                         new.append(
                             _New(
-                                traveller_id=row.id,
+                                traveller_id=row.traveller_id,
                                 api_person_id=None,
                                 booking_id=version.booking_id,
                                 chain=traveller.chain,
                                 flight_date=version.flight_date,
                                 anchor=f"{version.content_hash}/{booking.position}/{traveller.position}",
                                 keys=traveller.keys,
+                                signature=traveller.signature,
+                                booking_signature=booking.signature,
                             )
                         )
-            counts = self._resolve(connection, new, booking_keys, decide)
+            counts = self._resolve(connection, new, bookings, decide)
             counts = _add(counts, self._follow_api_matches(connection, flights, decide))
         _log.info(
             "identities of message %s: %d occurrences, %d new identities, %d merged, %d links refused, "
@@ -247,62 +274,88 @@ class IdentitiesMixin(SqlBase):
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK)))
 
     def _resolve(
-        self,
-        connection: Connection,
-        new: list[_New],
-        booking_keys: list[tuple[int, date, EvidenceKey]],
-        decide: Decide,
+        self, connection: Connection, new: list[_New], bookings: list[_Booking], decide: Decide
     ) -> IdentityCounts:
-        """Resolve ``new`` and keep the keys not in the index yet (with ``booking_keys``, a booking's own).
+        """Resolve ``new`` and keep the keys not in the index yet (with the ``bookings``' own).
 
-        The keys a booking's traveller showed in an earlier version are not looked up again: every link they
-        make was followed when the later of its two ends arrived, so the chain's identity is all they say
-        (given to the rule as their holder). Only keys new to their chain are looked up.
+        What a booking's traveller showed in an earlier version is not looked up again: every link it makes
+        was followed when the later of its two ends arrived, so the chain's identity is all it says (given
+        to the rule as the holder of its booking key). A traveller showing exactly the keys of an earlier
+        version (its signature: most pushes repeat the booking) needs nothing read but its chain's members;
+        only keys new to their chain are looked up.
         """
-        k = t.identity_keys
-        booking_ids = sorted({b for b, _, _ in booking_keys} | {n.booking_id for n in new if n.booking_id})
-        # (digest, birth, booking, chain) of the keys the index holds for these bookings (a digest says its
-        # kind), and the identity of each booking's traveller seen before.
-        known: set[tuple[str, str | None, int, str | None]] = set()
+        k, im = t.identity_keys, t.identity_members
+        earlier = sorted({b.booking_id for b in bookings if b.earlier})
         chains: dict[tuple[int, str | None], int] = {}
-        query = sa.select(k.c.digest, k.c.birth, k.c.booking_id, k.c.chain, k.c.identity_id).where(
-            k.c.booking_id.in_(_VALUES)
-        )
-        for chunk in _chunks(booking_ids):
-            for digest, birth, booking_id, chain, identity_id in connection.execute(
+        signatures: set[tuple[int, str | None, str | None]] = set()  # (booking, chain, signature)
+        booking_signatures: set[tuple[int, str | None]] = set()
+        query = sa.select(
+            im.c.booking_id, im.c.chain, im.c.identity_id, im.c.signature, im.c.booking_signature
+        ).where(im.c.booking_id.in_(_VALUES))
+        for chunk in _chunks(earlier):
+            for booking_id, chain, identity_id, signature, booking_signature in connection.execute(
                 query, {"values": list(chunk)}
             ):
-                known.add((digest, birth, booking_id, chain))
-                if identity_id is not None:
-                    chains[(booking_id, chain)] = identity_id
+                chains[(booking_id, chain)] = identity_id
+                signatures.add((booking_id, chain, signature))
+                booking_signatures.add((booking_id, booking_signature))
+        # The bookings whose keys must be read: an earlier version showed other keys than this one.
+        reread = {
+            b.booking_id
+            for b in bookings
+            if b.earlier and (b.booking_id, b.signature) not in booking_signatures
+        }
+        reread |= {
+            n.booking_id
+            for n in new
+            if n.booking_id is not None
+            and (n.booking_id, n.chain) in chains
+            and (n.booking_id, n.chain, n.signature) not in signatures
+        }
+        # (digest, birth, booking, chain) of the keys the index holds for those bookings (a digest says its
+        # kind).
+        known: set[tuple[str, str | None, int, str | None]] = set()
+        held = sa.select(k.c.digest, k.c.birth, k.c.booking_id, k.c.chain).where(k.c.booking_id.in_(_VALUES))
+        for chunk in _chunks(sorted(reread)):
+            for row in connection.execute(held, {"values": list(chunk)}):
+                known.add((row.digest, row.birth, row.booking_id, row.chain))
         rows: list[dict[str, Any]] = []
-        for booking_id, flight_date, key in booking_keys:
-            marker: tuple[str, str | None, int, str | None] = (key.digest, key.birth, booking_id, None)
-            if marker not in known:  # else an earlier version of the booking gave it already
-                known.add(marker)
-                rows.append(_key_row(key, flight_date, None, booking_id, None, None))
+        for booking in bookings:
+            if booking.earlier and booking.booking_id not in reread:
+                continue  # its own keys are those of an earlier version
+            for key in booking.keys:
+                marker: tuple[str, str | None, int, str | None] = (key[1], key[2], booking.booking_id, None)
+                if marker not in known:
+                    known.add(marker)
+                    rows.append(_key_row(key, booking.flight_date, None, booking.booking_id, None, None))
         counts = IdentityCounts()
         if new:
             linking: list[tuple[EvidenceKey, ...]] = []
             novel: set[str] = set()
             local: dict[str, set[Holder]] = defaultdict(set)
+            settled: list[bool] = []  # its keys are all in the index already
             for n in new:
-                keys = [key for key in n.keys if key.kind in LINKING_KINDS]
+                keys = [key for key in n.keys if key[0] in LINKING_KINDS]
                 chain_identity = chains.get((n.booking_id, n.chain)) if n.booking_id is not None else None
                 if chain_identity is None:
-                    novel.update(key.digest for key in keys)
+                    novel.update(key[1] for key in keys)
                     linking.append(tuple(keys))
+                    settled.append(False)
                     continue
                 seen: list[EvidenceKey] = []
                 fresh: list[EvidenceKey] = []
-                for key in keys:
-                    (seen if (key.digest, key.birth, n.booking_id, n.chain) in known else fresh).append(key)
+                if (n.booking_id, n.chain, n.signature) in signatures:
+                    seen = keys
+                else:
+                    for key in keys:
+                        (seen if (key[1], key[2], n.booking_id, n.chain) in known else fresh).append(key)
+                settled.append(not fresh)
                 # What the chain showed before says one thing, the chain's identity: the booking key (the
                 # strongest) says it alone when there is one.
-                said = [key for key in seen if key.kind is EvidenceKind.BOOKING] or seen
+                said = [key for key in seen if key[0] == EvidenceKind.BOOKING] or seen
                 for key in said:
-                    local[key.digest].add(Holder(chain_identity, key.birth))
-                novel.update(key.digest for key in fresh)
+                    local[key[1]].add(Holder(chain_identity, key[2]))
+                novel.update(key[1] for key in fresh)
                 linking.append((*said, *fresh))
             holders = self._holders(connection, sorted(novel))
             for digest, found in local.items():
@@ -312,10 +365,12 @@ class IdentitiesMixin(SqlBase):
             batch = ResolutionInput(occurrences=tuple(linking), holders=holders)
             plan = self._plan(connection, batch, decide)
             assigned, counts = self._apply(connection, plan, new)
-            for n, identity in zip(new, assigned, strict=True):
+            for n, identity, done in zip(new, assigned, settled, strict=True):
+                if done:
+                    continue
                 for key in n.keys:
                     if n.booking_id is not None:
-                        marker = (key.digest, key.birth, n.booking_id, n.chain)
+                        marker = (key[1], key[2], n.booking_id, n.chain)
                         if marker in known:
                             continue  # an earlier version of the booking's traveller gave it already
                         known.add(marker)
@@ -427,6 +482,8 @@ class IdentitiesMixin(SqlBase):
                     "api_person_id": n.api_person_id,
                     "booking_id": n.booking_id,
                     "chain": n.chain,
+                    "signature": n.signature,
+                    "booking_signature": n.booking_signature,
                     "flight_date": n.flight_date,
                     "score": j.score,
                     "reasons": list(j.reasons),
@@ -995,9 +1052,9 @@ def _key_row(  # noqa: PLR0917 - one row's columns, in order
     api_person_id: int | None,
 ) -> dict[str, Any]:
     return {
-        "kind": key.kind.value,
-        "digest": key.digest,
-        "birth": key.birth,
+        "kind": key[0],
+        "digest": key[1],
+        "birth": key[2],
         "identity_id": identity,
         "booking_id": booking_id,
         "chain": chain,

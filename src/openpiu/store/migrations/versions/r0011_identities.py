@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("api_person_id", ID, nullable=True),
         sa.Column("booking_id", ID, nullable=True),
         sa.Column("chain", sa.String(length=32), nullable=True),
+        sa.Column("signature", sa.String(length=16), nullable=True),
+        sa.Column("booking_signature", sa.String(length=16), nullable=True),
         sa.Column("flight_date", sa.Date(), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column("reasons", DOCUMENT, nullable=False),
