@@ -39,6 +39,15 @@ from openpiu.services.carriers import (
 from openpiu.services.criteria import InvalidRange, LintResult, NotActivated, activate_file, lint_file
 from openpiu.services.criteria import test_file as backtest_criteria_file
 from openpiu.services.database import redact_url, upgrade_database
+from openpiu.services.identity import (
+    JudgementRefused,
+    NoSuchIdentity,
+    export_identities,
+    judgement_json,
+    link_identities,
+    show_identity,
+    split_identity,
+)
 from openpiu.services.ingest import files_in, ingest_paths, notified_scope, status
 from openpiu.services.parsing import (
     MessageSummary,
@@ -197,6 +206,13 @@ def _parser() -> argparse.ArgumentParser:
         "--quirk-rate", type=float, default=1.0, help="multiplies every defect rate (0 for clean messages)"
     )
     generate.add_argument("--broken-rate", type=float, help="share of truly broken messages")
+    generate.add_argument(
+        "--identity-noise",
+        type=float,
+        default=0.0,
+        help="share of booking travellers entered unlike their documents: another spelling, no DOCS, "
+        "another document (default 0)",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -437,6 +453,48 @@ def _parser() -> argparse.ArgumentParser:
         "--file", metavar="FILE", help="the allow-list (default: OPENPIU_AUTHORITIES_FILE)"
     )
 
+    identity = commands.add_parser(
+        "identity",
+        help="traveller identities across bookings, pushes and API data: show, link, split, export",
+        description=(
+            "Every traveller of every booking version and every API person is resolved into an identity "
+            "as it is ingested. `show` lists an identity's occurrences and why each belongs (personal "
+            "data: the read is audited); `link` and `split` record an analyst's judgement, which later "
+            "resolution respects; `export` writes one line per occurrence with its identity. See "
+            "docs/identities.md."
+        ),
+    )
+    identity_commands = identity.add_subparsers(dest="identity_command", metavar="ACTION")
+    identity_commands.required = True
+    i_show = identity_commands.add_parser("show", help="an identity's occurrences and why each belongs")
+    i_show.add_argument("identity_id", type=int, metavar="ID")
+    i_show.add_argument("--json", action="store_true", help="one JSON object")
+    i_show.add_argument("--reason", default="review of a traveller identity", help="why (audited)")
+    i_link = identity_commands.add_parser("link", help="judge two identities one person (B is merged into A)")
+    i_link.add_argument("first", type=int, metavar="A")
+    i_link.add_argument("second", type=int, metavar="B")
+    i_link.add_argument("--reason", required=True, help="why they are one person (audited)")
+    i_split = identity_commands.add_parser(
+        "split", help="judge occurrences someone else: they become a new identity, kept apart"
+    )
+    i_split.add_argument("identity_id", type=int, metavar="ID")
+    i_split.add_argument(
+        "--occurrence",
+        action="append",
+        required=True,
+        metavar="OCC",
+        help="traveller:ID or api:ID, as `show` lists them (repeat for more)",
+    )
+    i_split.add_argument("--reason", required=True, help="why they are someone else (audited)")
+    i_export = identity_commands.add_parser(
+        "export", help="every occurrence with its identity (file, locator, reference or index, identity)"
+    )
+    i_export.add_argument("--json", action="store_true", help="one JSON object per occurrence and line")
+    for sub in (i_show, i_link, i_split, i_export):
+        sub.add_argument(
+            "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+        )
+
     return parser
 
 
@@ -480,6 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _audit(args)
     if args.command == "transmission":
         return _transmission(args)
+    if args.command == "identity":
+        return _identity(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -700,6 +760,89 @@ def _transmission(args: argparse.Namespace) -> int:
             f"{t['attempts']} attempts\n"
         )
     console.print(f"{len(found)} transmissions")
+    return EXIT_OK
+
+
+def _identity(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    clock = SystemClock()
+    actor = f"cli:{getpass.getuser()}"
+    action = args.identity_command
+    out = sys.stdout
+    try:
+        if action == "show":
+            view = show_identity(url, args.identity_id, clock=clock, actor=actor, reason=args.reason)
+            if args.json:
+                out.write(json.dumps(view.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+                return EXIT_OK
+            identity = view.identity
+            out.write(f"identity {identity.id}: {identity.occurrences} occurrences\n")
+            for member in view.members:
+                m = member.member
+                joined = ", ".join(m.reasons)
+                score = "" if m.score is None else f" {m.score:.3f}"
+                out.write(
+                    f"{m.occurrence}\t{m.flight_date.isoformat()}\t{m.flight} {m.route}\t"
+                    f"{m.locator or '-'}/{m.reference or '-'}\t{m.name}\t{m.date_of_birth or '-'}\t"
+                    f"shares: {', '.join(k.value for k in member.shared) or '-'}\tjoined: {joined}{score}\n"
+                )
+            for summary in view.evidence:
+                out.write(
+                    f"evidence {summary.kind.value}: {summary.values} shared, by up to {summary.holders}\n"
+                )
+            for judgement in identity.judgements:
+                out.write(
+                    f"judgement {judgement.id}: {judgement.kind} by {judgement.decided_by} "
+                    f"{judgement.decided_at.isoformat()}: {judgement.reason}\n"
+                )
+            return EXIT_OK
+        if action == "link":
+            judgement = link_identities(
+                url, args.first, args.second, clock=clock, actor=actor, reason=args.reason
+            )
+        elif action == "split":
+            judgement = split_identity(
+                url, args.identity_id, args.occurrence, clock=clock, actor=actor, reason=args.reason
+            )
+        else:
+            count = 0
+            for line in export_identities(url, clock=clock, actor=actor):
+                count += 1
+                if args.json:
+                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                else:
+                    where = (
+                        f"{line['locator'] or '-'}\t{line['reference'] or '-'}"
+                        if "locator" in line
+                        else f"api\t{line['index']}"
+                    )
+                    identity_id = "-" if line["identity"] is None else line["identity"]
+                    out.write(f"{line['file'] or line['message']}\t{where}\t{identity_id}\n")
+            console.print(f"{count} occurrences")
+            return EXIT_OK
+    except BrokenPipeError:  # the reader stopped (`| head`): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing more is written; Python flushes at exit
+        return EXIT_OK
+    except (NoSuchIdentity, JudgementRefused) as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except ValueError as error:  # a malformed occurrence, an empty reason
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(
+            f"cannot use the identities: {type(error).__name__}: {error}", style="red", markup=False
+        )
+        return EXIT_FAILED
+    out.write(json.dumps(judgement_json(judgement), ensure_ascii=False, sort_keys=True) + "\n")
     return EXIT_OK
 
 
@@ -1224,6 +1367,7 @@ def _generate(args: argparse.Namespace) -> int:
             xml_share=args.xml_share,
             quirk_rate=args.quirk_rate,
             broken_rate=args.broken_rate,
+            identity_noise=args.identity_noise,
         )
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
