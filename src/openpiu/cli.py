@@ -49,6 +49,7 @@ from openpiu.services.identity import (
     split_identity,
 )
 from openpiu.services.ingest import files_in, ingest_paths, notified_scope, status
+from openpiu.services.journeys import identity_journeys
 from openpiu.services.parsing import (
     MessageSummary,
     describe,
@@ -495,6 +496,22 @@ def _parser() -> argparse.ArgumentParser:
             "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
         )
 
+    journeys = commands.add_parser(
+        "journeys",
+        help="a traveller identity's journeys across its bookings, with broken travel flagged",
+        description=(
+            "The identity's bookings, chained into journeys: legs, connections and stop-overs, and broken "
+            "travel (a connection across the Schengen external border on separate bookings) with its "
+            "reason. Personal data: the read is audited. See docs/journeys.md."
+        ),
+    )
+    journeys.add_argument("--identity", type=int, required=True, metavar="ID", help="the identity")
+    journeys.add_argument("--json", action="store_true", help="one JSON object")
+    journeys.add_argument("--reason", default="review of a traveller's journeys", help="why (audited)")
+    journeys.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+
     return parser
 
 
@@ -540,6 +557,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _transmission(args)
     if args.command == "identity":
         return _identity(args)
+    if args.command == "journeys":
+        return _journeys(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -843,6 +862,52 @@ def _identity(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     out.write(json.dumps(judgement_json(judgement), ensure_ascii=False, sort_keys=True) + "\n")
+    return EXIT_OK
+
+
+def _journeys(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        found = identity_journeys(url, args.identity, clock=SystemClock(), actor=actor, reason=args.reason)
+    except NoSuchIdentity as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot read the journeys: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    out = sys.stdout
+    if args.json:
+        out.write(json.dumps(found.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+        return EXIT_OK
+    history = found.history
+    out.write(
+        f"identity {found.identity}: {len(history.journeys)} journeys on {len(found.bookings)} bookings\n"
+    )
+    for number, journey in enumerate(history.journeys, 1):
+        kind = " (round trip)" if journey.round_trip else ""
+        back = "" if journey.return_of is None else f" (return of journey {journey.return_of + 1})"
+        out.write(f"journey {number}: {journey.origin} to {journey.destination}{kind}{back}\n")
+        for index, leg in enumerate(journey.legs):
+            out.write(
+                f"  {leg.designator}\t{leg.origin}-{leg.destination}\t{leg.departure.isoformat()}\t"
+                f"{leg.arrival.isoformat()}\t{leg.crossing.value}\t{', '.join(leg.bookings)}\n"
+            )
+            if index < len(journey.stops):
+                stop = journey.stops[index]
+                out.write(f"    {stop.kind.value} at {stop.arrived_at}, {stop.ground_time}\n")
+                if stop.broken is not None:
+                    out.write(f"    BROKEN TRAVEL: {stop.broken.reason}\n")
+    for leg in history.cancelled:
+        out.write(f"cancelled: {leg.designator} {leg.origin}-{leg.destination} {leg.departure.isoformat()}\n")
     return EXIT_OK
 
 

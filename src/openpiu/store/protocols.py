@@ -1050,6 +1050,10 @@ class Bookings(Protocol):
 
     def booking(self, booking_id: int) -> StoredBooking | None: ...
 
+    def bookings_by_ids(self, booking_ids: Sequence[int]) -> list[StoredBooking]:
+        """Those bookings in their current versions, in one query (unknown ids are left out), by id."""
+        ...
+
     def bookings_by_locator(self, locator: str) -> list[StoredBooking]: ...
 
     def versions(self, booking_id: int) -> list[BookingVersion]:

@@ -29,7 +29,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -1288,6 +1288,14 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, Identit
 
     def bookings_by_locator(self, locator: str) -> list[StoredBooking]:
         return self._current(t.bookings.c.locator == locator)
+
+    def bookings_by_ids(self, booking_ids: Sequence[int]) -> list[StoredBooking]:
+        wanted = sorted(set(booking_ids))
+        found: list[StoredBooking] = []
+        # In slices: a parameter list has a ceiling (SQLite's is 32,766 per statement).
+        for start in range(0, len(wanted), 5000):
+            found.extend(self._current(t.bookings.c.id.in_(wanted[start : start + 5000])))
+        return sorted(found, key=lambda stored: stored.id)
 
     def _current(self, where: sa.ColumnElement[bool]) -> list[StoredBooking]:
         b, v, i = t.bookings, t.booking_versions, t.booking_identities
