@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from rich.console import Console
@@ -50,6 +51,7 @@ from openpiu.services.identity import (
 )
 from openpiu.services.ingest import files_in, ingest_paths, notified_scope, status
 from openpiu.services.journeys import identity_journeys
+from openpiu.services.network import identity_network
 from openpiu.services.parsing import (
     MessageSummary,
     describe,
@@ -511,6 +513,22 @@ def _parser() -> argparse.ArgumentParser:
     journeys.add_argument(
         "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
     )
+    network = commands.add_parser(
+        "network",
+        help="the network behind a traveller identity: shared phones, e-mails, addresses, cards, agencies",
+        description=(
+            "Identities and bookings within K links of an identity, from the evidence index, with the "
+            "reason for every link; values shared by many unrelated parties are reported as hubs and not "
+            "followed. Personal data: the read is audited. See docs/journeys.md."
+        ),
+    )
+    network.add_argument("--identity", type=int, required=True, metavar="ID", help="the identity")
+    network.add_argument("--hops", type=int, default=3, metavar="K", help="links from it (default 3)")
+    network.add_argument("--json", action="store_true", help="one JSON object")
+    network.add_argument("--reason", default="review of a traveller's network", help="why (audited)")
+    network.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
 
     return parser
 
@@ -559,6 +577,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _identity(args)
     if args.command == "journeys":
         return _journeys(args)
+    if args.command == "network":
+        return _network(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -908,6 +928,53 @@ def _journeys(args: argparse.Namespace) -> int:
                     out.write(f"    BROKEN TRAVEL: {stop.broken.reason}\n")
     for leg in history.cancelled:
         out.write(f"cancelled: {leg.designator} {leg.origin}-{leg.destination} {leg.departure.isoformat()}\n")
+    return EXIT_OK
+
+
+def _network(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    if args.hops < 0:
+        console.print("--hops must not be negative", style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        found = identity_network(
+            url, args.identity, hops=args.hops, clock=SystemClock(), actor=actor, reason=args.reason
+        )
+    except NoSuchIdentity as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot read the network: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    shown = found.to_dict()
+    out = sys.stdout
+    if args.json:
+        out.write(json.dumps(shown, ensure_ascii=False, sort_keys=True) + "\n")
+        return EXIT_OK
+
+    def name(node: dict[str, Any]) -> str:
+        return (
+            f"booking {node.get('locator') or node['id']}"
+            if node["kind"] == "booking"
+            else f"identity {node['id']}"
+        )
+
+    out.write(f"identity {found.identity}: {len(shown['nodes'])} nodes within {args.hops} links\n")
+    for link in shown["links"]:
+        out.write(f"{name(link['source'])} -- {name(link['target'])}: {link['reason']} ({link['weight']})\n")
+    for hub in shown["hubs"]:
+        out.write(f"hub, not followed: {hub['reason']}, held by {hub['spread']} unrelated parties\n")
+    if shown["truncated"]:
+        out.write("more was reachable than a network holds: the strongest links were kept\n")
     return EXIT_OK
 
 
