@@ -21,7 +21,7 @@ from openpiu.analysis.journeys import JourneySettings, TravelSegment, chain, seg
 from openpiu.clock import Clock
 from openpiu.model.journeys import Journey, Leg, Stop, TravelHistory
 from openpiu.services.identity import NoSuchIdentity
-from openpiu.store import Store, open_store
+from openpiu.store import Occurrence, Store, open_store
 
 __all__ = [
     "DEFAULT_READ_REASON",
@@ -126,6 +126,10 @@ class JourneyDesk:
     def __init__(self, store: Store, settings: JourneySettings | None = None) -> None:
         self.store = store
         self.settings = settings or JourneySettings()
+
+    def identity_of_traveller(self, traveller_id: int) -> int | None:
+        """The identity a stored traveller (one booking version's) was resolved into, if any."""
+        return self.store.identity_of(Occurrence(traveller_id=traveller_id))
 
     def journeys(
         self, actor: str, identity_id: int, *, reason: str = DEFAULT_READ_REASON
