@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from rich.console import Console
@@ -39,7 +40,18 @@ from openpiu.services.carriers import (
 from openpiu.services.criteria import InvalidRange, LintResult, NotActivated, activate_file, lint_file
 from openpiu.services.criteria import test_file as backtest_criteria_file
 from openpiu.services.database import redact_url, upgrade_database
+from openpiu.services.identity import (
+    JudgementRefused,
+    NoSuchIdentity,
+    export_identities,
+    judgement_json,
+    link_identities,
+    show_identity,
+    split_identity,
+)
 from openpiu.services.ingest import files_in, ingest_paths, notified_scope, status
+from openpiu.services.journeys import identity_journeys
+from openpiu.services.network import identity_network
 from openpiu.services.parsing import (
     MessageSummary,
     describe,
@@ -197,6 +209,13 @@ def _parser() -> argparse.ArgumentParser:
         "--quirk-rate", type=float, default=1.0, help="multiplies every defect rate (0 for clean messages)"
     )
     generate.add_argument("--broken-rate", type=float, help="share of truly broken messages")
+    generate.add_argument(
+        "--identity-noise",
+        type=float,
+        default=0.0,
+        help="share of booking travellers entered unlike their documents: another spelling, no DOCS, "
+        "another document (default 0)",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -437,6 +456,80 @@ def _parser() -> argparse.ArgumentParser:
         "--file", metavar="FILE", help="the allow-list (default: OPENPIU_AUTHORITIES_FILE)"
     )
 
+    identity = commands.add_parser(
+        "identity",
+        help="traveller identities across bookings, pushes and API data: show, link, split, export",
+        description=(
+            "Every traveller of every booking version and every API person is resolved into an identity "
+            "as it is ingested. `show` lists an identity's occurrences and why each belongs (personal "
+            "data: the read is audited); `link` and `split` record an analyst's judgement, which later "
+            "resolution respects; `export` writes one line per occurrence with its identity. See "
+            "docs/identities.md."
+        ),
+    )
+    identity_commands = identity.add_subparsers(dest="identity_command", metavar="ACTION")
+    identity_commands.required = True
+    i_show = identity_commands.add_parser("show", help="an identity's occurrences and why each belongs")
+    i_show.add_argument("identity_id", type=int, metavar="ID")
+    i_show.add_argument("--json", action="store_true", help="one JSON object")
+    i_show.add_argument("--reason", default="review of a traveller identity", help="why (audited)")
+    i_link = identity_commands.add_parser("link", help="judge two identities one person (B is merged into A)")
+    i_link.add_argument("first", type=int, metavar="A")
+    i_link.add_argument("second", type=int, metavar="B")
+    i_link.add_argument("--reason", required=True, help="why they are one person (audited)")
+    i_split = identity_commands.add_parser(
+        "split", help="judge occurrences someone else: they become a new identity, kept apart"
+    )
+    i_split.add_argument("identity_id", type=int, metavar="ID")
+    i_split.add_argument(
+        "--occurrence",
+        action="append",
+        required=True,
+        metavar="OCC",
+        help="traveller:ID or api:ID, as `show` lists them (repeat for more)",
+    )
+    i_split.add_argument("--reason", required=True, help="why they are someone else (audited)")
+    i_export = identity_commands.add_parser(
+        "export", help="every occurrence with its identity (file, locator, reference or index, identity)"
+    )
+    i_export.add_argument("--json", action="store_true", help="one JSON object per occurrence and line")
+    for sub in (i_show, i_link, i_split, i_export):
+        sub.add_argument(
+            "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+        )
+
+    journeys = commands.add_parser(
+        "journeys",
+        help="a traveller identity's journeys across its bookings, with broken travel flagged",
+        description=(
+            "The identity's bookings, chained into journeys: legs, connections and stop-overs, and broken "
+            "travel (a connection across the Schengen external border on separate bookings) with its "
+            "reason. Personal data: the read is audited. See docs/journeys.md."
+        ),
+    )
+    journeys.add_argument("--identity", type=int, required=True, metavar="ID", help="the identity")
+    journeys.add_argument("--json", action="store_true", help="one JSON object")
+    journeys.add_argument("--reason", default="review of a traveller's journeys", help="why (audited)")
+    journeys.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+    network = commands.add_parser(
+        "network",
+        help="the network behind a traveller identity: shared phones, e-mails, addresses, cards, agencies",
+        description=(
+            "Identities and bookings within K links of an identity, from the evidence index, with the "
+            "reason for every link; values shared by many unrelated parties are reported as hubs and not "
+            "followed. Personal data: the read is audited. See docs/journeys.md."
+        ),
+    )
+    network.add_argument("--identity", type=int, required=True, metavar="ID", help="the identity")
+    network.add_argument("--hops", type=int, default=3, metavar="K", help="links from it (default 3)")
+    network.add_argument("--json", action="store_true", help="one JSON object")
+    network.add_argument("--reason", default="review of a traveller's network", help="why (audited)")
+    network.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+
     return parser
 
 
@@ -480,6 +573,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _audit(args)
     if args.command == "transmission":
         return _transmission(args)
+    if args.command == "identity":
+        return _identity(args)
+    if args.command == "journeys":
+        return _journeys(args)
+    if args.command == "network":
+        return _network(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
     return EXIT_USAGE
 
@@ -700,6 +799,182 @@ def _transmission(args: argparse.Namespace) -> int:
             f"{t['attempts']} attempts\n"
         )
     console.print(f"{len(found)} transmissions")
+    return EXIT_OK
+
+
+def _identity(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    clock = SystemClock()
+    actor = f"cli:{getpass.getuser()}"
+    action = args.identity_command
+    out = sys.stdout
+    try:
+        if action == "show":
+            view = show_identity(url, args.identity_id, clock=clock, actor=actor, reason=args.reason)
+            if args.json:
+                out.write(json.dumps(view.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+                return EXIT_OK
+            identity = view.identity
+            out.write(f"identity {identity.id}: {identity.occurrences} occurrences\n")
+            for member in view.members:
+                m = member.member
+                joined = ", ".join(m.reasons)
+                score = "" if m.score is None else f" {m.score:.3f}"
+                out.write(
+                    f"{m.occurrence}\t{m.flight_date.isoformat()}\t{m.flight} {m.route}\t"
+                    f"{m.locator or '-'}/{m.reference or '-'}\t{m.name}\t{m.date_of_birth or '-'}\t"
+                    f"shares: {', '.join(k.value for k in member.shared) or '-'}\tjoined: {joined}{score}\n"
+                )
+            for summary in view.evidence:
+                out.write(
+                    f"evidence {summary.kind.value}: {summary.values} shared, by up to {summary.holders}\n"
+                )
+            for judgement in identity.judgements:
+                out.write(
+                    f"judgement {judgement.id}: {judgement.kind} by {judgement.decided_by} "
+                    f"{judgement.decided_at.isoformat()}: {judgement.reason}\n"
+                )
+            return EXIT_OK
+        if action == "link":
+            judgement = link_identities(
+                url, args.first, args.second, clock=clock, actor=actor, reason=args.reason
+            )
+        elif action == "split":
+            judgement = split_identity(
+                url, args.identity_id, args.occurrence, clock=clock, actor=actor, reason=args.reason
+            )
+        else:
+            count = 0
+            for line in export_identities(url, clock=clock, actor=actor):
+                count += 1
+                if args.json:
+                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                else:
+                    where = (
+                        f"{line['locator'] or '-'}\t{line['reference'] or '-'}"
+                        if "locator" in line
+                        else f"api\t{line['index']}"
+                    )
+                    identity_id = "-" if line["identity"] is None else line["identity"]
+                    out.write(f"{line['file'] or line['message']}\t{where}\t{identity_id}\n")
+            console.print(f"{count} occurrences")
+            return EXIT_OK
+    except BrokenPipeError:  # the reader stopped (`| head`): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing more is written; Python flushes at exit
+        return EXIT_OK
+    except (NoSuchIdentity, JudgementRefused) as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except ValueError as error:  # a malformed occurrence, an empty reason
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(
+            f"cannot use the identities: {type(error).__name__}: {error}", style="red", markup=False
+        )
+        return EXIT_FAILED
+    out.write(json.dumps(judgement_json(judgement), ensure_ascii=False, sort_keys=True) + "\n")
+    return EXIT_OK
+
+
+def _journeys(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        found = identity_journeys(url, args.identity, clock=SystemClock(), actor=actor, reason=args.reason)
+    except NoSuchIdentity as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot read the journeys: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    out = sys.stdout
+    if args.json:
+        out.write(json.dumps(found.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+        return EXIT_OK
+    history = found.history
+    out.write(
+        f"identity {found.identity}: {len(history.journeys)} journeys on {len(found.bookings)} bookings\n"
+    )
+    for number, journey in enumerate(history.journeys, 1):
+        kind = " (round trip)" if journey.round_trip else ""
+        back = "" if journey.return_of is None else f" (return of journey {journey.return_of + 1})"
+        out.write(f"journey {number}: {journey.origin} to {journey.destination}{kind}{back}\n")
+        for index, leg in enumerate(journey.legs):
+            out.write(
+                f"  {leg.designator}\t{leg.origin}-{leg.destination}\t{leg.departure.isoformat()}\t"
+                f"{leg.arrival.isoformat()}\t{leg.crossing.value}\t{', '.join(leg.bookings)}\n"
+            )
+            if index < len(journey.stops):
+                stop = journey.stops[index]
+                out.write(f"    {stop.kind.value} at {stop.arrived_at}, {stop.ground_time}\n")
+                if stop.broken is not None:
+                    out.write(f"    BROKEN TRAVEL: {stop.broken.reason}\n")
+    for leg in history.cancelled:
+        out.write(f"cancelled: {leg.designator} {leg.origin}-{leg.destination} {leg.departure.isoformat()}\n")
+    return EXIT_OK
+
+
+def _network(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    if args.hops < 0:
+        console.print("--hops must not be negative", style="red", markup=False)
+        return EXIT_USAGE
+    url = args.db or settings.database_url
+    if _missing_sqlite(url, console):
+        return EXIT_FAILED
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        found = identity_network(
+            url, args.identity, hops=args.hops, clock=SystemClock(), actor=actor, reason=args.reason
+        )
+    except NoSuchIdentity as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot read the network: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    shown = found.to_dict()
+    out = sys.stdout
+    if args.json:
+        out.write(json.dumps(shown, ensure_ascii=False, sort_keys=True) + "\n")
+        return EXIT_OK
+
+    def name(node: dict[str, Any]) -> str:
+        return (
+            f"booking {node.get('locator') or node['id']}"
+            if node["kind"] == "booking"
+            else f"identity {node['id']}"
+        )
+
+    out.write(f"identity {found.identity}: {len(shown['nodes'])} nodes within {args.hops} links\n")
+    for link in shown["links"]:
+        out.write(f"{name(link['source'])} -- {name(link['target'])}: {link['reason']} ({link['weight']})\n")
+    for hub in shown["hubs"]:
+        out.write(f"hub, not followed: {hub['reason']}, held by {hub['spread']} unrelated parties\n")
+    if shown["truncated"]:
+        out.write("more was reachable than a network holds: the strongest links were kept\n")
     return EXIT_OK
 
 
@@ -1224,6 +1499,7 @@ def _generate(args: argparse.Namespace) -> int:
             xml_share=args.xml_share,
             quirk_rate=args.quirk_rate,
             broken_rate=args.broken_rate,
+            identity_noise=args.identity_noise,
         )
     except ValueError as error:
         console.print(f"[red]{error}[/red]")

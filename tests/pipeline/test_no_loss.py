@@ -45,10 +45,16 @@ KILLS = 8
 DELIVERY_COUNTS = {"messages": {"deliveries"}, "discarded_messages": {"count"}}
 
 #: What depends on the order messages arrive in, by design: a booking's version numbers count its versions
-#: in the order they were stored, and a flight's first message is the first one stored. Which version is
+#: in the order they were stored, a flight's first message is the first one stored, and an occurrence's
+#: reasons (and their score) name the links it made with what was there when it arrived. Which version is
 #: *current* (`bookings.current_version_id`, resolved to its message and position) and the flight's record
-#: and last message follow the pushes' preparation times, and are compared.
-ARRIVAL_ORDER = {"booking_versions": {"version"}, "flights": {"first_message_id"}}
+#: and last message follow the pushes' preparation times, and are compared; so is which identity each
+#: occurrence belongs to (resolved to the identity's anchor, which does not depend on the order).
+ARRIVAL_ORDER = {
+    "booking_versions": {"version"},
+    "flights": {"first_message_id"},
+    "identity_members": {"reasons", "score"},
+}
 
 
 @dataclass(frozen=True)

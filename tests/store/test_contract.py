@@ -391,6 +391,11 @@ def test_queries_by_flight_locator_and_name(store: Store) -> None:
     assert store.booking(found.id) == found
     assert store.booking(10**9) is None
     assert store.bookings_by_locator("NOSUCH") == []
+    other = store.bookings_by_locator(push.bookings[0].locator or "")[0]
+    assert store.bookings_by_ids([found.id, 10**9, other.id, found.id]) == sorted(
+        [found, other], key=lambda stored: stored.id
+    )
+    assert store.bookings_by_ids([]) == []
 
     assert len(push.bookings[1].travellers) > 1
     dropped = push.bookings[1].travellers[-1]  # the update keeps only the first traveller

@@ -179,10 +179,17 @@ def test_flight_booking_and_traveller_pages(data: Data) -> None:
     assert "Manifest" in manifest.text
     assert "has-hit" in manifest.text
     assert client.get(f"/bookings/{booking.group(1)}").status_code == 200
-    assert client.get(f"/travellers/{traveller.group(1)}").status_code == 200
+    person = client.get(f"/travellers/{traveller.group(1)}")
+    assert person.status_code == 200
+    # The identity's journeys (legs in local time and UTC, the map drawn inline) and its network.
+    assert "Journeys (identity " in person.text
+    assert "<svg" in person.text
+    assert " local " in person.text
+    assert "UTC" in person.text
+    assert "Network (within 3 links)" in person.text
     assert client.get("/flights/999999").status_code == 404
     actions = {e.action for e in data.site.events()}
-    assert {"flight.read", "booking.read", "traveller.read"} <= actions
+    assert {"flight.read", "booking.read", "traveller.read", "journeys.read", "network.read"} <= actions
 
 
 def test_search_needs_a_purpose(data: Data) -> None:

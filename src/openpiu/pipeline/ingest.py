@@ -19,6 +19,10 @@ with a bare counter) is stored message by message instead.
 **API data** (PAXLST) is stored per message and merged with the PNR travellers of the same flight
 (`openpiu.pipeline.reconcile`), whichever arrives first.
 
+**Identities**: once a push (or list) is stored and merged, its travellers (or persons) are resolved into
+traveller identities (`openpiu.analysis.identity`, written by the store in one transaction per message),
+before the message is marked stored: a crash in between is taken up again like any other step.
+
 **No loss:** every step is idempotent, and a message left in ``received`` or ``parsed`` by a crash is taken
 up again by a re-delivery or by `resume` (which the commands run at start).
 
@@ -35,11 +39,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from openpiu.analysis.identity import evidence_secret, list_evidence, push_evidence, resolve
 from openpiu.clock import Clock
 from openpiu.formats.edifact import EdifactMessage, Interchange
 from openpiu.formats.errors import ParseError
 from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units, sniff_format
 from openpiu.model import Flight, MessageFormat, PassengerList, PnrPush
+from openpiu.model.identity import BookingEvidence
 from openpiu.pipeline.reconcile import match_api_persons
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import (
@@ -60,6 +66,7 @@ from openpiu.store import (
     Criteria,
     EncodedPush,
     Hits,
+    Identities,
     Inbox,
     MessageState,
     PassengerLists,
@@ -90,7 +97,9 @@ OUT_OF_SCOPE = "outside the notified scope"
 _WAITING = (MessageState.RECEIVED, MessageState.PARSED)
 
 
-class IngestStore(Inbox, PushSeries, Bookings, PassengerLists, Watchlists, Criteria, Hits, Audit, Protocol):
+class IngestStore(
+    Inbox, PushSeries, Bookings, PassengerLists, Identities, Watchlists, Criteria, Hits, Audit, Protocol
+):
     """What ingesting needs of the store."""
 
 
@@ -111,6 +120,9 @@ class IngestResult:
     out_of_scope: int = 0
     removed_bookings: int = 0
     hits: int = 0
+    #: Travellers and API persons resolved into identities, and identities merged into others meanwhile.
+    identified: int = 0
+    identities_merged: int = 0
     removed: Counter[str] = field(default_factory=Counter)
     #: The inbox message of each message received, in order (a re-delivery names the known message).
     message_ids: list[int] = field(default_factory=list)
@@ -134,6 +146,8 @@ class IngestResult:
             "out_of_scope",
             "removed_bookings",
             "hits",
+            "identified",
+            "identities_merged",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.removed.update(other.removed)
@@ -152,6 +166,9 @@ class _Unit:
     protected_by: str | None = None
     removals: Removals | None = None
     encoded: EncodedPush | None = None
+    #: Its bookings' identity evidence (`openpiu.analysis.identity`), digested with the card-hash key's
+    #: evidence secret where it was read.
+    evidence: tuple[BookingEvidence, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +183,15 @@ class Ingestor:
     split_timeout: timedelta = timedelta(minutes=5)
     #: When set, every stored push's flight is screened and its messages end "screened".
     screening: ScreeningStage | None = None
+    #: Resolve every stored traveller and API person into identities (off only to measure what it costs).
+    identities: bool = True
 
     # -- receiving ----------------------------------------------------------------------------------
 
-    def ingest(self, data: bytes, *, sender: str, channel: str, source: str = "<bytes>") -> IngestResult:
-        """Receive ``data`` (one payload as delivered), protect it, keep it, and store what it carries."""
+    def ingest(self, data: bytes, *, sender: str, channel: str, source: str | None = None) -> IngestResult:
+        """Receive ``data`` (one payload as delivered), protect it, keep it, and store what it carries.
+
+        ``source``: the name it arrived under (a file's), kept with each of its messages."""
         prepared = prepare(
             data,
             source=source,
@@ -184,10 +205,12 @@ class Ingestor:
         """The store's half of :meth:`ingest`, for a payload :func:`prepare` read (maybe elsewhere)."""
         result = IngestResult()
         for unit in prepared.units:
-            self._ingest_one(unit, sender=sender, channel=channel, result=result)
+            self._ingest_one(unit, sender=sender, channel=channel, result=result, source=prepared.source)
         return result
 
-    def _ingest_one(self, unit: _Unit, *, sender: str, channel: str, result: IngestResult) -> None:
+    def _ingest_one(
+        self, unit: _Unit, *, sender: str, channel: str, result: IngestResult, source: str | None = None
+    ) -> None:
         outcome = unit.outcome
         if isinstance(outcome, (PnrPush, PassengerList)) and not self._in_scope(outcome):
             # Not kept at all (Art 2): no inbox row, no raw bytes; one count per day.
@@ -196,14 +219,21 @@ class Ingestor:
             return
         removals: Removals | None = None
         encoded: EncodedPush | None = None
+        evidence: tuple[BookingEvidence, ...] | None = None
         if isinstance(outcome, PnrPush):
             # Protected before it is kept: the counts of what was removed go in with the message.
             if unit.protected_by == self.policy.version and unit.removals is not None:
-                removals, encoded = unit.removals, unit.encoded  # by the reader, with this policy
+                # by the reader, with this policy
+                removals, encoded, evidence = unit.removals, unit.encoded, unit.evidence
             else:
                 outcome, removals = protect_push(outcome, self.policy)
         receipt = self.store.receive(
-            unit.raw, sender=sender, channel=channel, removals=removals, policy=self.policy.version
+            unit.raw,
+            sender=sender,
+            channel=channel,
+            removals=removals,
+            policy=self.policy.version,
+            source=source,
         )
         result.messages += 1
         result.message_ids.append(receipt.message_id)
@@ -222,6 +252,7 @@ class Ingestor:
             protected=True,
             state=receipt.state,
             encoded=encoded,
+            evidence=evidence,
         )
 
     def _in_scope(self, message: PnrPush | PassengerList) -> bool:
@@ -252,6 +283,7 @@ class Ingestor:
         protected: bool = False,
         state: MessageState = MessageState.RECEIVED,
         encoded: EncodedPush | None = None,
+        evidence: tuple[BookingEvidence, ...] | None = None,
     ) -> None:
         """Read, reassemble, store and merge one kept message (``protected``: a push is already protected;
         ``encoded``: and encoded for the store)."""
@@ -269,19 +301,20 @@ class Ingestor:
             return
         push = outcome if protected else protect_push(outcome, self.policy)[0]
         ahead = {} if encoded is None or not protected else {mid: encoded}
+        known = {} if evidence is None or not protected else {mid: evidence}
         key = _series_key(push, sender)
         if key is None:
-            self._store_push([(mid, push)], result, ahead)
+            self._store_push([(mid, push)], result, ahead, known)
             return
         header = push.header
         if state is MessageState.STORED:
             done = store.series_of(mid)
             if done is not None and done.state == "stored":
-                self._store_series(done, {mid: push}, result, ahead)  # stored whole: screen it
+                self._store_series(done, {mid: push}, result, ahead, known)  # stored whole: screen it
                 return
         series = store.add_part(mid, key=key, part=header.part or 1, final=bool(header.final_part))
         if series.complete:
-            self._store_series(series, {mid: push}, result, ahead)
+            self._store_series(series, {mid: push}, result, ahead, known)
         else:
             result.waiting_parts += 1
             _log.info(
@@ -298,6 +331,7 @@ class Ingestor:
         known: dict[int, PnrPush],
         result: IngestResult,
         encoded: Mapping[int, EncodedPush] | None = None,
+        evidence: Mapping[int, tuple[BookingEvidence, ...]] | None = None,
     ) -> None:
         """Store a complete series: re-read the parts kept in the inbox (their bytes are already cut)."""
         parts: list[tuple[int, PnrPush]] = []
@@ -307,7 +341,7 @@ class Ingestor:
             if push is None:
                 return  # quarantined by _reread_push; the series expires
             parts.append((mid, push))
-        if self._store_push(parts, result, encoded):
+        if self._store_push(parts, result, encoded, evidence):
             self.store.close_series(series.id, "stored")
 
     def _reread_push(self, mid: int) -> PnrPush | None:
@@ -330,6 +364,7 @@ class Ingestor:
         parts: list[tuple[int, PnrPush]],
         result: IngestResult,
         encoded: Mapping[int, EncodedPush] | None = None,
+        evidence: Mapping[int, tuple[BookingEvidence, ...]] | None = None,
     ) -> bool:
         store = self.store
         try:
@@ -340,6 +375,14 @@ class Ingestor:
             return False
         if pushed.flight_id:
             self._merge(pushed.flight_id, result)  # before "stored": a crash here is taken up again
+        if self.identities:
+            secret = evidence_secret(self.card_key)
+            given = evidence or {}
+            counts = store.resolve_push(
+                [(mid, given.get(mid) or push_evidence(push, secret)) for mid, push in parts], resolve
+            )
+            result.identified += counts.occurrences
+            result.identities_merged += counts.merged
         for mid, _ in parts:
             store.advance(mid, MessageState.STORED)
         if self.screening is not None and pushed.flight_id:
@@ -360,6 +403,12 @@ class Ingestor:
             return
         if stored.flight_id is not None:
             self._merge(stored.flight_id, result)  # before "stored": a crash here is taken up again
+        if self.identities:
+            counts = self.store.resolve_list(
+                mid, list_evidence(plist, evidence_secret(self.card_key)), resolve
+            )
+            result.identified += counts.occurrences
+            result.identities_merged += counts.merged
         self.store.advance(mid, MessageState.STORED)
         if self.screening is not None:
             # merged persons add their passport data to their traveller; the others are screened alone
@@ -472,27 +521,30 @@ class Prepared:
     do the reading (the CPU-heavy half) while this one writes."""
 
     units: tuple[_Unit, ...]
+    #: The name the payload arrived under (a file's), kept with its messages; None when it had none.
+    source: str | None = None
 
 
 def prepare(
     data: bytes,
     *,
-    source: str = "<bytes>",
+    source: str | None = None,
     policy: SensitivePolicy = DEFAULT_POLICY,
     card_key: bytes | None = None,
     received_on: date | None = None,
 ) -> Prepared:
     """Read ``data`` and cut the sensitive items out of each message's bytes. Pure: no store, no clock."""
-    units = read_units(data, source=source, card_key=card_key, received_on=received_on)
-    return Prepared(tuple(_protected(unit, policy) for unit in _units(data, units, policy)))
+    units = read_units(data, source=source or "<bytes>", card_key=card_key, received_on=received_on)
+    return Prepared(tuple(_protected(unit, policy, card_key) for unit in _units(data, units, policy)), source)
 
 
-def _protected(unit: _Unit, policy: SensitivePolicy) -> _Unit:
+def _protected(unit: _Unit, policy: SensitivePolicy, card_key: bytes | None) -> _Unit:
     """A push protected and encoded here, in the reading process; anything else as it is."""
     if not isinstance(unit.outcome, PnrPush):
         return unit
     push, removals = protect_push(unit.outcome, policy)
-    return _Unit(unit.raw, push, policy.version, removals, encode_push(push))
+    evidence = push_evidence(push, evidence_secret(card_key))
+    return _Unit(unit.raw, push, policy.version, removals, encode_push(push), evidence)
 
 
 def ingest(
@@ -504,7 +556,7 @@ def ingest(
     clock: Clock,
     policy: SensitivePolicy = DEFAULT_POLICY,
     card_key: bytes | None = None,
-    source: str = "<bytes>",
+    source: str | None = None,
     scope: NotifiedScope = EVERY_FLIGHT,
     screening: ScreeningStage | None = None,
 ) -> IngestResult:

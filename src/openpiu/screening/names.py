@@ -41,6 +41,9 @@ from rigour.names import NameTypeTag, analyze_names
 from rigour.text.phonetics import metaphone
 from rigour.text.translit import ascii_text, maybe_ascii
 
+from openpiu.model.names import FOLD as _FOLD
+from openpiu.model.names import skeleton
+
 __all__ = [
     "HONORIFICS",
     "NOISE",
@@ -105,8 +108,6 @@ _ASCII_CLEAN = str.maketrans(
 )
 _LEET = str.maketrans("0134578", "oieastb")
 _LEET9 = str.maketrans({"9": "g", "6": "g", "2": "z"})
-_VOWELS = frozenset("aeiouy")
-_FOLD = str.maketrans("wzqc", "vskk")
 _SYMBOL_CATEGORIES = frozenset({"NAME", "NICK", "SYMBOL"})
 
 
@@ -186,27 +187,6 @@ def _ascii(token: str) -> str:
         text = text.translate(_LEET).translate(_LEET9)
         text = "".join(ch for ch in text if ch.isalpha())
     return text
-
-
-def skeleton(text: str) -> str:
-    """The consonant skeleton of a token: consonants folded (`w`->`v`, `z`->`s`, `c` and `q`->`k`,
-    `ph`->`f`), without repeats, `h`, vowels and `y` (and a final `j`, as in `Selenskyj`).
-
-    `mohammed`, `muhammad`, `mohamad` -> `mmd`; `osama`, `usama` -> `sm`; `abdul rahman` joined and
-    `abdalrahman` -> `bdlrmn`; Arabic written without vowels (`LRSHD`) meets `alrashid` -> `lrsd`;
-    `wolodymyr selenskyj` meets `volodymyr zelenskyy`.
-    """
-    if "ph" in text:
-        text = text.replace("ph", "f")
-    if text.endswith("j"):
-        text = text[:-1]
-    out = []
-    previous = ""
-    for ch in text.translate(_FOLD):
-        if ch != previous and ch not in _VOWELS and ch != "h":
-            out.append(ch)
-        previous = ch
-    return "".join(out)
 
 
 # --- parsing ---------------------------------------------------------------------------------------

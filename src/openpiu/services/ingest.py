@@ -105,19 +105,27 @@ def ingest_paths(
     sender: str = "folder",
     progress: Progress | None = None,
     readers: int | None = None,
+    identities: bool = True,
 ) -> IngestSummary:
     """Ingest every file; the schema at `url` must be up to date (else the store's StoreError says so).
 
     Messages a crash left half-way in the database are taken up first. Files are read (parsed and cut)
     by ``readers`` other processes (default: one per CPU beyond this one; 0 reads here) while this
-    process writes, in file order, so the result is the same as reading them one by one.
+    process writes, in file order, so the result is the same as reading them one by one. ``identities``
+    False leaves travellers unresolved (only to measure what resolving costs).
     """
     files = list(files_in(paths))
     total = IngestResult()
     unreadable: list[str] = []
     store = open_store(url, clock=clock)
     ingestor = Ingestor(
-        store, clock, policy=policy, scope=scope, card_key=card_key, screening=ScreeningStage(store, clock)
+        store,
+        clock,
+        policy=policy,
+        scope=scope,
+        card_key=card_key,
+        screening=ScreeningStage(store, clock),
+        identities=identities,
     )
     received_on = clock.now().date()
     # As in the readers (see _start_reader): each message's records are many small acyclic objects.

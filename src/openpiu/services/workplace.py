@@ -12,6 +12,8 @@ from openpiu.protection import EVERY_FLIGHT, NotifiedScope
 from openpiu.services.audit import AuditLog
 from openpiu.services.criteria_desk import CriteriaDesk
 from openpiu.services.ingest import notified_scope
+from openpiu.services.journeys import JourneyDesk
+from openpiu.services.network import NetworkDesk
 from openpiu.services.operations import Operations
 from openpiu.services.review import Review
 from openpiu.services.search import Search
@@ -41,6 +43,8 @@ class Workplace:
         self.clock = clock
         self.review = Review(store)
         self.travel = Travel(store)
+        self.journeys = JourneyDesk(store)
+        self.networks = NetworkDesk(store)
         self.search = Search(store)
         self.transmitter = transmitter
         self.audit = AuditLog(store)

@@ -10,7 +10,7 @@ Everything returned is a frozen record; instants are timezone-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -38,6 +38,13 @@ from openpiu.model import (
     WatchlistEntry,
 )
 from openpiu.model.access import Role
+from openpiu.model.identity import (
+    BookingEvidence,
+    EvidenceKind,
+    PersonEvidence,
+    ResolutionInput,
+    ResolutionPlan,
+)
 from openpiu.store.codec import EncodedPush
 
 __all__ = [
@@ -58,6 +65,7 @@ __all__ = [
     "CriteriaDraft",
     "CriteriaDrafts",
     "CriterionSpec",
+    "Decide",
     "Decisions",
     "DraftBacktest",
     "FlightManifest",
@@ -67,6 +75,11 @@ __all__ = [
     "HitQuery",
     "HitState",
     "Hits",
+    "Identities",
+    "IdentityCounts",
+    "IdentityExportRow",
+    "IdentityJudgement",
+    "IdentityMember",
     "Inbox",
     "InboxHour",
     "InboxMessage",
@@ -77,6 +90,7 @@ __all__ = [
     "MessageCounts",
     "MessageState",
     "NotFound",
+    "Occurrence",
     "PassengerLists",
     "PushResult",
     "PushSeries",
@@ -90,8 +104,10 @@ __all__ = [
     "StoredApiPerson",
     "StoredBooking",
     "StoredDecision",
+    "StoredEvidence",
     "StoredFlight",
     "StoredHit",
+    "StoredIdentity",
     "StoredList",
     "StoredSession",
     "StoredTraveller",
@@ -171,6 +187,7 @@ class InboxMessage:
     reason: str | None
     state_changed_at: datetime
     flight_date: date | None
+    source: str | None = None  # the name it arrived under (see Inbox.receive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -613,6 +630,127 @@ class AuditCheck:
     problem: str | None = None
 
 
+# --- traveller identities ----------------------------------------------------------------------------
+
+#: The rule that decides a batch (openpiu.analysis.identity.resolve), run by the store inside the
+#: transaction that writes its plan.
+Decide = Callable[[ResolutionInput], ResolutionPlan]
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCounts:
+    """What resolving a message did: occurrences newly resolved, identities made, identities merged into
+    others, links not followed because an analyst's split keeps their identities apart, and links not
+    followed because they would have joined people whose dates of birth differ."""
+
+    occurrences: int = 0
+    identities: int = 0
+    merged: int = 0
+    refused: int = 0
+    ambiguous: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A traveller of one booking version, or an API person: ``traveller:ID`` or ``api:ID``."""
+
+    traveller_id: int | None = None
+    api_person_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.traveller_id is None) == (self.api_person_id is None):
+            raise ValueError("an occurrence is a traveller or an API person")
+
+    def __str__(self) -> str:
+        return f"traveller:{self.traveller_id}" if self.api_person_id is None else f"api:{self.api_person_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Occurrence:
+        """``traveller:123`` or ``api:45`` (ValueError otherwise)."""
+        kind, _, number = text.strip().partition(":")
+        if not number.isdigit() or kind not in ("traveller", "api") or not 0 < int(number) < 2**63:
+            raise ValueError(f"not an occurrence: {text!r} (traveller:ID or api:ID)")
+        return cls(traveller_id=int(number)) if kind == "traveller" else cls(api_person_id=int(number))
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityMember:
+    """An occurrence of an identity: where it was seen, and why it joined (personal data: audit it)."""
+
+    id: int
+    identity_id: int
+    occurrence: Occurrence
+    flight_date: date
+    flight: str  # designator, e.g. "LH0400" ("" for API data of a flight no push named)
+    route: str  # e.g. "FRA-JFK"
+    message_id: int
+    booking_id: int | None
+    chain: str | None
+    locator: str | None
+    reference: str | None  # the traveller reference; for an API person its position in the list
+    name: str  # SURNAME/GIVEN NAMES as received
+    date_of_birth: str | None
+    score: float | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvidence:
+    """A row of the evidence index: a key of a booking's traveller (``chain``), of an API person, or of a
+    booking itself (``identity_id`` and ``chain`` None)."""
+
+    kind: EvidenceKind
+    digest: str
+    birth: str | None
+    identity_id: int | None
+    booking_id: int | None
+    chain: str | None
+    api_person_id: int | None
+    flight_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityJudgement:
+    """An analyst's judgement: ``link`` (two identities are one person) or ``split`` (these occurrences are
+    someone else). Appended, never changed."""
+
+    id: int
+    kind: str
+    identity_id: int  # the identity judged, as it was numbered then
+    other_id: int  # the identity linked to it, or made of the occurrences split off
+    first: Occurrence
+    second: Occurrence
+    occurrences: tuple[str, ...]  # what a split moved
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIdentity:
+    id: int
+    occurrences: int
+    created_at: datetime
+    members: tuple[IdentityMember, ...]
+    #: Its keys, and the keys of the bookings its travellers are on.
+    evidence: tuple[StoredEvidence, ...]
+    #: Judgements that concern its occurrences, oldest first.
+    judgements: tuple[IdentityJudgement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityExportRow:
+    """One occurrence and its identity (None: a placeholder, or not resolved yet)."""
+
+    message_id: int
+    source: str | None
+    channel: str
+    locator: str | None
+    reference: str | None  # traveller reference (booking travellers)
+    index: int | None  # position in the list (API persons)
+    identity: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class StoredUser:
     """An account of a person who signs in to the web application (never a carrier)."""
@@ -661,12 +799,15 @@ class Inbox(Protocol):
         channel: str,
         removals: Mapping[str, int] | None = None,
         policy: str | None = None,
+        source: str | None = None,
     ) -> Receipt:
         """Keep ``raw`` (or count one more delivery when the same bytes were received before).
 
         ``removals`` (code -> count) says what protection took out of the message before it came here
         under the sensitive-data ``policy`` version; both are kept with the message in the same
-        transaction, so a crash cannot lose the count.
+        transaction, so a crash cannot lose the count. ``source``: the name it arrived under (a file's);
+        when the same bytes arrive under several names the first in name order is kept, so the name
+        does not depend on the order of delivery.
         """
         ...
 
@@ -994,6 +1135,10 @@ class Bookings(Protocol):
 
     def booking(self, booking_id: int) -> StoredBooking | None: ...
 
+    def bookings_by_ids(self, booking_ids: Sequence[int]) -> list[StoredBooking]:
+        """Those bookings in their current versions, in one query (unknown ids are left out), by id."""
+        ...
+
     def bookings_by_locator(self, locator: str) -> list[StoredBooking]: ...
 
     def versions(self, booking_id: int) -> list[BookingVersion]:
@@ -1015,6 +1160,60 @@ class Bookings(Protocol):
         ...
 
     def booking_counts(self) -> BookingCounts: ...
+
+
+class Identities(Protocol):
+    """Traveller identities: resolved as each message is stored, read, judged by analysts."""
+
+    def resolve_push(
+        self, parts: Sequence[tuple[int, Sequence[BookingEvidence]]], decide: Decide
+    ) -> IdentityCounts:
+        """Resolve the travellers of a stored push (its messages with their bookings' evidence): keep the
+        keys, run ``decide`` on the new occurrences and the identities holding their keys, write its plan,
+        and follow the API merges of the flight; one transaction. Travellers resolved before are left as
+        they are (a repeated step changes nothing)."""
+        ...
+
+    def resolve_list(
+        self, message_id: int, persons: Sequence[PersonEvidence], decide: Decide
+    ) -> IdentityCounts:
+        """The same for the persons of a stored PAXLST list."""
+        ...
+
+    def identity(self, identity_id: int) -> StoredIdentity | None: ...
+
+    def identity_of(self, occurrence: Occurrence) -> int | None: ...
+
+    def link_identities(self, first: int, second: int, *, actor: str, reason: str) -> IdentityJudgement:
+        """An analyst's link: ``second`` is merged into ``first``; the judgement and its audit event are
+        written with it (NotFound for an identity that does not exist)."""
+        ...
+
+    def split_identity(
+        self, identity_id: int, occurrences: Sequence[Occurrence], *, actor: str, reason: str
+    ) -> IdentityJudgement:
+        """An analyst's split: the occurrences (with the other versions of the same booking's traveller, and
+        the API data merged with them) become a new identity, kept apart from the rest from then on.
+        NotFound when one is not part of the identity; InvalidTransition when nothing would stay."""
+        ...
+
+    def identity_export(self) -> Iterator[IdentityExportRow]:
+        """Every booking traveller (by message, booking and traveller position), then every API person (by
+        message and position), with its identity; read as it goes."""
+        ...
+
+    def evidence(
+        self,
+        *,
+        identity_ids: Collection[int] = (),
+        booking_ids: Collection[int] = (),
+        digests: Collection[str] = (),
+    ) -> list[StoredEvidence]:
+        """Rows of the evidence index held by those identities, about those bookings, or with those
+        digests (for networks of shared contacts, payments and agencies)."""
+        ...
+
+    def identity_count(self) -> int: ...
 
 
 class Audit(Protocol):
@@ -1138,6 +1337,7 @@ class Store(
     Transmissions,
     Audit,
     Accounts,
+    Identities,
     Protocol,
 ):
     """All of the storage contract, as one object."""

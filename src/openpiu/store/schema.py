@@ -45,6 +45,10 @@ __all__ = [
     "flight_pushes",
     "flights",
     "hits",
+    "identities",
+    "identity_judgements",
+    "identity_keys",
+    "identity_members",
     "login_throttles",
     "message_bodies",
     "message_states",
@@ -127,6 +131,9 @@ messages = sa.Table(
     # What protection removed before the message was kept, written with it (codes and counts only).
     sa.Column("removed_items", sa.Integer, nullable=False, server_default="0"),
     sa.Column("removals", Document),
+    # The name it arrived under: the file's for folder and command-line ingest (the first in name order
+    # when the same bytes came under several names), the transport's for HTTP and AMQP.
+    sa.Column("source", sa.Text),
 )
 
 message_bodies = sa.Table(
@@ -397,6 +404,81 @@ api_matches = sa.Table(
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("explanation", Document, nullable=False),  # features that agreed, never their values
     sa.Column("matched_at", UtcDateTime, nullable=False),
+)
+
+# --- traveller identities ------------------------------------------------------------------------
+#
+# Every traveller of every booking version and every API person (an occurrence) belongs to one identity
+# (openpiu.analysis.identity). Nothing here is clear text: the keys are keyed digests of identifying values.
+# Rows about an occurrence carry its flight date, so deletion by age removes them with it; an identity left
+# without occurrences goes with them.
+
+identities = sa.Table(
+    "identities",
+    metadata,
+    _id(),
+    # The smallest occurrence key of its members (message content hash and positions): the same identity
+    # in two databases built from the same messages, whatever order they arrived in.
+    sa.Column("anchor", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+identity_members = sa.Table(
+    "identity_members",
+    metadata,
+    _id(),
+    sa.Column("identity_id", Id, sa.ForeignKey("identities.id"), nullable=False, index=True),
+    # The occurrence: a traveller of a booking version, or an API person.
+    sa.Column("traveller_id", Id, sa.ForeignKey("travellers.id"), unique=True),
+    sa.Column("api_person_id", Id, sa.ForeignKey("api_persons.id"), unique=True),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), index=True),
+    # The same in every version of one booking's traveller (digest of its reference and name).
+    sa.Column("chain", sa.String(32)),
+    # Digests of the keys it showed and of its booking's own: a later version showing the same keys (most
+    # pushes repeat the booking) is resolved without reading them again.
+    sa.Column("signature", sa.String(16)),
+    sa.Column("booking_signature", sa.String(16)),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    # Why it joined its identity when it arrived (the kinds of its links) and how sure (None: the first).
+    sa.Column("score", sa.Float),
+    sa.Column("reasons", Document, nullable=False),
+    sa.Column("assigned_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("(traveller_id IS NULL) <> (api_person_id IS NULL)", name="one_occurrence"),
+)
+
+identity_keys = sa.Table(
+    "identity_keys",
+    metadata,
+    # The evidence index: one row per key of a booking's traveller (whatever its number of versions), of an
+    # API person, or of a booking itself (contacts, card, agency: identity and chain empty).
+    _id(),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("digest", sa.String(32), nullable=False, index=True),
+    sa.Column("birth", sa.String(17)),  # digests of the date of birth, for the kinds that compare it
+    sa.Column("identity_id", Id, sa.ForeignKey("identities.id"), index=True),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), index=True),
+    sa.Column("chain", sa.String(32)),
+    sa.Column("api_person_id", Id, sa.ForeignKey("api_persons.id")),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),
+)
+
+identity_judgements = sa.Table(
+    "identity_judgements",
+    metadata,
+    # Append-only: an analyst's link (two identities are one person) or split (these occurrences are
+    # someone else), with who, when and why. A split keeps its two sides apart from then on: resolution
+    # never merges the identities of its two members again (a later link by an analyst does).
+    _id(),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("first_member_id", Id, sa.ForeignKey("identity_members.id"), nullable=False, index=True),
+    sa.Column("second_member_id", Id, sa.ForeignKey("identity_members.id"), nullable=False, index=True),
+    sa.Column("identity_ref", sa.BigInteger, nullable=False),  # the identity judged (its id then)
+    sa.Column("other_ref", sa.BigInteger, nullable=False),  # the one linked to it, or split from it
+    sa.Column("occurrences", Document, nullable=False),  # the occurrences a split moved
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=False),
+    sa.Column("flight_date", sa.Date, nullable=False, index=True),  # the later of its two members'
 )
 
 # --- screening ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -104,6 +104,7 @@ from openpiu.store.protocols import (
 )
 from openpiu.store.sql_accounts import SqlAccounts
 from openpiu.store.sql_drafts import DraftsMixin, activate_in
+from openpiu.store.sql_identities import IdentitiesMixin
 from openpiu.store.sql_review import ReviewMixin, criterion_spec, stored_hit
 from openpiu.store.sql_transmissions import TransmissionsMixin
 from openpiu.store.sql_views import ViewsMixin, stored_flight
@@ -319,7 +320,7 @@ class _BookingState(NamedTuple):
     current_pushed_at: datetime | None
 
 
-class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAccounts):
+class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, IdentitiesMixin, SqlAccounts):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
@@ -415,6 +416,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
         channel: str,
         removals: Mapping[str, int] | None = None,
         policy: str | None = None,
+        source: str | None = None,
     ) -> Receipt:
         digest = hashlib.sha256(raw).hexdigest()
         kept_removals = {code: int(n) for code, n in sorted((removals or {}).items()) if n}
@@ -435,6 +437,7 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
                     state_changed_at=now,
                     removed_items=sum(kept_removals.values()),
                     removals={"policy": policy, "items": kept_removals} if kept_removals else None,
+                    source=source,
                 )
                 .on_conflict_do_nothing(index_elements=["content_hash"])
                 .returning(m.c.id)
@@ -448,10 +451,16 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
                 )
                 _log.debug("message %d received (%d bytes, channel %s)", inserted, len(raw), channel)
                 return Receipt(inserted, digest, False, 1, MessageState.RECEIVED)
+            values: dict[str, Any] = {"deliveries": m.c.deliveries + 1, "last_received_at": now}
+            if source is not None:
+                # the first name in name order, whichever delivery came first
+                values["source"] = sa.case(
+                    (sa.or_(m.c.source.is_(None), m.c.source > source), source), else_=m.c.source
+                )
             row = connection.execute(
                 sa.update(m)
                 .where(m.c.content_hash == digest)
-                .values(deliveries=m.c.deliveries + 1, last_received_at=now)
+                .values(**values)
                 .returning(m.c.id, m.c.deliveries, m.c.state)
             ).one()
         _log.info("message %d delivered again (%d deliveries)", row.id, row.deliveries)
@@ -1356,6 +1365,14 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, SqlAcco
     def bookings_by_locator(self, locator: str) -> list[StoredBooking]:
         return self._current(t.bookings.c.locator == locator)
 
+    def bookings_by_ids(self, booking_ids: Sequence[int]) -> list[StoredBooking]:
+        wanted = sorted(set(booking_ids))
+        found: list[StoredBooking] = []
+        # In slices: a parameter list has a ceiling (SQLite's is 32,766 per statement).
+        for start in range(0, len(wanted), 5000):
+            found.extend(self._current(t.bookings.c.id.in_(wanted[start : start + 5000])))
+        return sorted(found, key=lambda stored: stored.id)
+
     def _current(self, where: sa.ColumnElement[bool]) -> list[StoredBooking]:
         b, v, i = t.bookings, t.booking_versions, t.booking_identities
         query = (
@@ -1946,6 +1963,7 @@ def _inbox_message(row: Row[Any]) -> InboxMessage:
         reason=row.reason,
         state_changed_at=row.state_changed_at,
         flight_date=row.flight_date,
+        source=row.source,
     )
 
 

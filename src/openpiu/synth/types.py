@@ -175,3 +175,7 @@ class WorldParams:
     sensitive_rate: float = 0.03  # share of bookings carrying a sensitive item (meal, medical SSR)
     watchlist_filler: int = 2_000  # watchlist entries that are not travelling
     quirks: QuirkRates = QuirkRates()
+    #: Share of booking travellers entered unlike their documents, as booking tools and agencies do: another
+    #: spelling (or without middle names or a second surname), no DOCS at all (so no document and no date
+    #: of birth), or another of the person's documents. API data keeps the passport as scanned. 0: none.
+    identity_noise: float = 0.0

@@ -714,6 +714,7 @@ class WorldBuilder:
         self, party: Party, index: int, identity: Person, kind: TravellerType, *, infant_of: str | None
     ) -> Traveller:
         ref = str(index + 1)
+        identity, documented = self._as_entered(party, index, identity)
         docs = _docs(identity, infant=kind is TravellerType.INFANT, ref=ref)
         services: tuple[ServiceItem, ...] = ()
         if party.sensitive is not None and party.sensitive[0] == index:
@@ -731,9 +732,9 @@ class WorldBuilder:
             type=kind,
             ref=ref,
             infant_of=infant_of,
-            date_of_birth=PartialDate.of(identity.date_of_birth),
+            date_of_birth=PartialDate.of(identity.date_of_birth) if documented else None,
             gender=identity.gender,
-            documents=(docs,),
+            documents=(docs,) if documented else (),
             frequent_flyers=tuple(
                 FrequentFlyer(carrier, number, traveller_ref=ref)
                 for carrier, number in identity.frequent_flyers
@@ -750,6 +751,30 @@ class WorldBuilder:
             if not identity_is_placeholder(identity)
             else (),
         )
+
+    def _as_entered(self, party: Party, index: int, identity: Person) -> tuple[Person, bool]:
+        """How a booking tool entered the traveller (the same in every push of the booking), and whether it
+        sent DOCS. Drawn from a random source of its own, so a world without noise is byte for byte the same
+        as before the option existed."""
+        noise = self.params.identity_noise
+        if noise <= 0:
+            return identity, True
+        rng = random.Random(f"{self.params.seed}/{party.locator}/{index}")
+        if rng.random() >= noise:
+            return identity, True
+        roll = rng.random()
+        if roll < 0.4:
+            others = [s for s in identity.spellings if s != (identity.surname, identity.given_names) and s[0]]
+            if others:
+                surname, given_names = rng.choice(others)
+            elif len(identity.given_names.split()) > 1:
+                surname, given_names = identity.surname, identity.given_names.split()[0]
+            else:
+                surname, given_names = identity.surname.split()[0], identity.given_names
+            return dataclasses.replace(identity, surname=surname, given_names=given_names), True
+        if roll < 0.75 or len(identity.documents) < 2:
+            return identity, False  # no DOCS: no document, no date of birth
+        return dataclasses.replace(identity, documents=(identity.documents[1], identity.documents[0])), True
 
     def _segment(
         self, party: Party, flight: ScheduledFlight, checked_in: bool, travellers: list[Traveller]
@@ -1198,6 +1223,7 @@ def world_params(
     xml_share: float = 0.1,
     quirk_rate: float = 1.0,
     broken_rate: float | None = None,
+    identity_noise: float = 0.0,
 ) -> WorldParams:
     """Parameters from command-line values, checked; ValueError says what is wrong."""
     if days < 1:
@@ -1206,6 +1232,8 @@ def world_params(
         raise ValueError("--scale must be above 0 and at most 10")
     if not 0 <= xml_share <= 1 or quirk_rate < 0:
         raise ValueError("--xml-share must be between 0 and 1, --quirk-rate at least 0")
+    if not 0 <= identity_noise <= 1:
+        raise ValueError("--identity-noise must be between 0 and 1")
     chosen = tuple(v.strip() for v in versions.split(",") if v.strip())
     for version in chosen:
         major, _, minor = version.partition(".")
@@ -1231,4 +1259,5 @@ def world_params(
         pnrgov_versions=chosen or WorldParams().pnrgov_versions,
         xml_share=xml_share,
         quirks=rates,
+        identity_noise=identity_noise,
     )

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Final, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as FastApiPath
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from openpiu.clock import Clock
@@ -29,12 +31,14 @@ from openpiu.model import (
     TransmissionState,
 )
 from openpiu.model.access import Action, Actor
+from openpiu.model.airports import zone_of
 from openpiu.services.audit import AuditQuery
 from openpiu.services.review import HitDetail, HitQuery, HitState, NoSuchHit, QueueItem
 from openpiu.services.search import Search, SearchRefused
 from openpiu.services.transmission import NoSuchTransmission, TransmissionError, TransmissionQuery
 from openpiu.services.travel import NoSuchRecord
 from openpiu.services.workplace import Workplace
+from openpiu.web.maps import journey_map
 from openpiu.web.security import require
 from openpiu.web.templating import render
 
@@ -60,6 +64,19 @@ def _clock(request: Request) -> Clock:
 
 def _search(request: Request) -> Search:
     return _workplace(request).search
+
+
+def instant(value: datetime, airport: str) -> str:
+    """A UTC instant in the airport's local time and in UTC, both labelled."""
+    zone = zone_of(airport)
+    utc = value.astimezone(UTC)
+    if zone is None:
+        return f"{utc:%Y-%m-%d %H:%M} UTC"
+    try:
+        local = value.astimezone(ZoneInfo(zone))
+    except ZoneInfoNotFoundError:
+        return f"{utc:%Y-%m-%d %H:%M} UTC"
+    return f"{local:%Y-%m-%d %H:%M} local {airport} · {utc:%H:%M} UTC"
 
 
 def schedule(time: ScheduledTime | None) -> str:
@@ -229,7 +246,18 @@ def traveller_page(
         view = _workplace(request).travel.traveller(actor.username, traveller_id)
     except NoSuchRecord:
         return _missing(request, f"There is no traveller {traveller_id}.")
-    return render(request, "traveller.html", {"view": view, "schedule": schedule})
+    workplace = _workplace(request)
+    context: dict[str, Any] = {"view": view, "schedule": schedule, "instant": instant}
+    identity = workplace.journeys.identity_of_traveller(traveller_id)
+    if identity is not None:
+        # Both reads are audited by their services, as reads of the identity.
+        travel = workplace.journeys.journeys(actor.username, identity, reason="view the traveller")
+        context["travel"] = travel
+        context["travel_map"] = (
+            Markup(journey_map(travel.history.journeys)) if travel.history.journeys else None
+        )
+        context["network"] = workplace.networks.network(actor.username, identity, reason="view the traveller")
+    return render(request, "traveller.html", context)
 
 
 @pages.get("/search", response_class=HTMLResponse)

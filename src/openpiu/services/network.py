@@ -1,0 +1,244 @@
+"""An identity's network from the store (issue 7): `openpiu.analysis.network.explore` fed hop by hop by the
+evidence index (`Identities.evidence`), never the whole graph.
+
+Nodes are identities (their id) and stored bookings (their id; the locator is added to what is shown). Per
+hop the source asks the index three things, each one set-based query: the frontier's rows (who travels on
+which booking, and the frontier bookings' own keys: phones, e-mails, addresses, cards, agencies), the other
+bookings holding those keys, and those bookings' travellers (to count unrelated parties: bookings with a
+traveller in common count once, so a person's own phone on twenty bookings is no hub).
+
+The index holds keyed digests, not values: a link says what kind of value is shared ("the same phone"), not
+the value. Co-travel on the same flights is not in the index and is not followed here.
+
+A network names bookings and travellers: every read is recorded in the audit log first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from openpiu.analysis.network import NetworkSettings, explore
+from openpiu.clock import Clock
+from openpiu.model.identity import EvidenceKind
+from openpiu.model.network import LinkKind, Network, Node, NodeKind, Shared
+from openpiu.services.identity import NoSuchIdentity
+from openpiu.store import Store, StoredEvidence, open_store
+
+__all__ = ["DEFAULT_READ_REASON", "IdentityNetwork", "NetworkDesk", "StoreGraph", "identity_network"]
+
+DEFAULT_READ_REASON = "review of a traveller's network"
+
+#: The booking keys of the index a network follows, and what a link through each says.
+_KINDS: dict[EvidenceKind, tuple[LinkKind, str]] = {
+    EvidenceKind.PHONE: (LinkKind.PHONE, "the same phone"),
+    EvidenceKind.EMAIL: (LinkKind.EMAIL, "the same e-mail"),
+    EvidenceKind.ADDRESS: (LinkKind.ADDRESS, "the same address"),
+    EvidenceKind.CARD: (LinkKind.CARD, "the same payment card"),
+    EvidenceKind.AGENCY: (LinkKind.AGENCY, "the same travel agency"),
+}
+
+
+def _booking_key(row: StoredEvidence) -> bool:
+    return row.identity_id is None and row.booking_id is not None and row.kind in _KINDS
+
+
+def _unrelated(bookings: Iterable[int], travellers: dict[int, set[int]]) -> int:
+    """How many parties hold a value: bookings with a traveller in common count once."""
+    parent: dict[object, object] = {}
+
+    def root(item: object) -> object:
+        parent.setdefault(item, item)
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    found = list(bookings)
+    for booking in found:
+        root(("b", booking))
+        for person in travellers.get(booking, ()):
+            a, b = root(("b", booking)), root(("i", person))
+            if a != b:
+                parent[a] = b
+    return len({root(("b", booking)) for booking in found})
+
+
+class StoreGraph:
+    """A network source (`openpiu.analysis.network.Source`) over the store's evidence index."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.queries = 0
+
+    def _evidence(self, **where: Any) -> list[StoredEvidence]:
+        self.queries += 1
+        found: list[StoredEvidence] = self.store.evidence(**where)
+        return found
+
+    def __call__(self, nodes: frozenset[Node], limit: int) -> list[Shared]:
+        identities = sorted(int(n.id) for n in nodes if n.kind is NodeKind.IDENTITY)
+        bookings = sorted(int(n.id) for n in nodes if n.kind is NodeKind.BOOKING)
+        rows = self._evidence(identity_ids=identities, booking_ids=bookings)
+        bookings_of: dict[int, set[int]] = defaultdict(set)
+        travellers: dict[int, set[int]] = defaultdict(set)
+        keys_of: dict[int, set[tuple[EvidenceKind, str]]] = defaultdict(set)
+        for row in rows:
+            if row.identity_id is not None and row.booking_id is not None:
+                bookings_of[row.identity_id].add(row.booking_id)
+                travellers[row.booking_id].add(row.identity_id)
+            elif _booking_key(row) and row.booking_id is not None:
+                keys_of[row.booking_id].add((row.kind, row.digest))
+        answers: list[Shared] = []
+        for identity in identities:
+            node = Node(NodeKind.IDENTITY, str(identity))
+            for booking in sorted(bookings_of.get(identity, ())):
+                answers.append(
+                    Shared(
+                        node,
+                        LinkKind.TRAVELS_ON,
+                        str(booking),
+                        f"travels on booking {booking}",
+                        (Node(NodeKind.BOOKING, str(booking)),),
+                        2,
+                        1,
+                    )
+                )
+        wanted = sorted({digest for booking in bookings for _, digest in keys_of.get(booking, ())})
+        if not wanted:
+            return answers
+        holders: dict[str, set[int]] = defaultdict(set)
+        for row in self._evidence(digests=wanted):
+            if _booking_key(row) and row.booking_id is not None:
+                holders[row.digest].add(row.booking_id)
+        others = sorted(set().union(*holders.values()) - set(travellers))
+        for row in self._evidence(booking_ids=others) if others else ():
+            if row.identity_id is not None and row.booking_id is not None:
+                travellers[row.booking_id].add(row.identity_id)
+        for booking in bookings:
+            node = Node(NodeKind.BOOKING, str(booking))
+            people = sorted(travellers.get(booking, ()))
+            if people:
+                answers.append(
+                    Shared(
+                        node,
+                        LinkKind.TRAVELS_ON,
+                        str(booking),
+                        f"travels on booking {booking}",
+                        tuple(Node(NodeKind.IDENTITY, str(p)) for p in people),
+                        len(people) + 1,
+                        len(people),
+                    )
+                )
+            for kind, digest in sorted(keys_of.get(booking, ())):
+                link, label = _KINDS[kind]
+                held = holders.get(digest, {booking})
+                spread = _unrelated(held, travellers)
+                shown = sorted(held - {booking})[: limit if spread > limit else None]
+                answers.append(
+                    Shared(
+                        node,
+                        link,
+                        digest,
+                        label,
+                        tuple(Node(NodeKind.BOOKING, str(b)) for b in shown),
+                        len(held),
+                        spread,
+                    )
+                )
+        return answers
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityNetwork:
+    identity: int
+    network: Network
+    locators: dict[str, str | None]  # booking node id -> its locator
+
+    def _node(self, node: Node) -> dict[str, Any]:
+        found: dict[str, Any] = {"kind": node.kind.value, "id": node.id}
+        if node.kind is NodeKind.BOOKING:
+            found["locator"] = self.locators.get(node.id)
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `openpiu network --json` contract: keep it stable (add keys, never rename)."""
+        network = self.network
+        return {
+            "identity": self.identity,
+            "hops": network.hops,
+            "truncated": network.truncated,
+            "nodes": [{**self._node(r.node), "hops": r.hops, "score": r.score} for r in network.nodes],
+            "links": [
+                {
+                    "source": self._node(link.source),
+                    "target": self._node(link.target),
+                    "kind": link.kind.value,
+                    "reason": link.label,
+                    "weight": link.weight,
+                }
+                for link in network.links
+            ],
+            "hubs": [
+                {
+                    "kind": hub.kind.value,
+                    "reason": hub.label,
+                    "holders": hub.holders,
+                    "spread": hub.spread,
+                    "seen_from": [self._node(node) for node in hub.seen_from],
+                }
+                for hub in network.hubs
+            ],
+        }
+
+
+class NetworkDesk:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def network(
+        self,
+        actor: str,
+        identity_id: int,
+        *,
+        hops: int = 3,
+        reason: str = DEFAULT_READ_REASON,
+        settings: NetworkSettings | None = None,
+    ) -> IdentityNetwork:
+        """The network within `hops` links of the identity (a read of personal data: audited first)."""
+        store = self.store
+        if store.identity(identity_id) is None:
+            raise NoSuchIdentity(f"no identity {identity_id} (it may have been merged into another)")
+        store.record(
+            actor=actor,
+            action="network.read",
+            subject=f"identity {identity_id}",
+            reason=reason,
+            details={"hops": hops},
+        )
+        chosen = settings or NetworkSettings()
+        if chosen.hops != hops:
+            chosen = NetworkSettings(
+                hops=hops,
+                hub_spread=chosen.hub_spread,
+                follow_hubs=chosen.follow_hubs,
+                max_nodes=chosen.max_nodes,
+                weights=chosen.weights,
+            )
+        network = explore(Node(NodeKind.IDENTITY, str(identity_id)), StoreGraph(store), chosen)
+        booking_ids = [int(node.id) for node in network.reached(NodeKind.BOOKING)]
+        locators = {str(s.id): s.locator for s in store.booking_summaries(booking_ids)}
+        return IdentityNetwork(identity_id, network, locators)
+
+
+def identity_network(
+    url: str, identity_id: int, *, hops: int, clock: Clock, actor: str, reason: str = DEFAULT_READ_REASON
+) -> IdentityNetwork:
+    """For the command line: by database URL."""
+    store = open_store(url, clock=clock)
+    try:
+        return NetworkDesk(store).network(actor, identity_id, hops=hops, reason=reason)
+    finally:
+        store.close()
