@@ -29,10 +29,14 @@ booking's phone stay apart).
 †, their dates of birth agree or one is unknown); the link's score is the strongest of the scores of the
 kinds they share, and any link at or above `MERGE_THRESHOLD` merges (every linking kind is). An identity is
 what links connect. Because a link is a property of a pair, the identities found do not depend on the order
-in which the occurrences arrive. Two exceptions make an occurrence's stored reasons (not its identity) depend
-on that order: they name the links it made with what was there when it arrived. An analyst's split is
-respected: identities split apart are never merged again by a link (the strongest links are followed first;
-one that would undo a split is refused and counted).
+in which the occurrences arrive; an occurrence's stored reasons do (they name the links it made with what
+was there when it arrived). One more rule keeps precision where "agree or one is unknown" is not
+transitive: a conditional link is not followed between two groups whose dates of birth all differ, so an
+occurrence without a date of birth, linked by name and phone to a father and to his son of the same name,
+joins the one it meets first and never makes them one (counted as ambiguous; which one it joins is the only
+identity that depends on the order of arrival). An analyst's split is respected: identities split apart are
+never merged again by a link (the strongest links are followed first; one that would undo a split is
+refused and counted).
 
 The version chain of a booking is covered by the ``booking`` key (the same reference and name in a later
 version of the same booking, and in the same booking pushed for a connecting flight). API persons are merged

@@ -6,8 +6,10 @@ writer): its travellers' (or persons') keys are looked up in one query per messa
 identity and date-of-birth digests, for the linking kinds only), the rule the caller passed decides, and
 its plan is written in bulk: new identities, members, merged identities re-pointed and deleted, the keys
 not yet in the index. Keys are kept once per booking's traveller (its ``chain``), not once per version,
-so a push repeated at T-24h and at closure adds members but next to no keys. Then the API merges of the
-flight (``api_matches``) whose two sides are in different identities are followed the same way.
+so a push repeated at T-24h and at closure adds members but next to no keys; a traveller showing exactly
+the keys of an earlier version (told by the signature its members keep) is resolved by its chain without
+reading them. Then the API merges of the flight (``api_matches``) whose two sides are in different
+identities are followed the same way.
 
 A merge keeps the identity with the lowest id and re-points the other's members and keys; its ``anchor``
 (the smallest occurrence key of its members) makes an identity recognisable across databases built in a
@@ -64,7 +66,7 @@ _log = logging.getLogger(__name__)
 
 #: PostgreSQL advisory lock of identity resolution: one writer at a time resolves (two messages about the
 #: same person resolved at once would each make an identity for it).
-_LOCK = 0x6F70656E707569  # "openpui"
+_LOCK = 0x6F70656E706975  # "openpiu"
 _CHUNK = 2_000  # values per IN list
 
 

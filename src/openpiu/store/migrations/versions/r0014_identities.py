@@ -3,7 +3,7 @@ evidence keys (digests, never clear text), analysts' judgements; and the name ea
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-05
+Create Date: 2026-11-28
 """
 
 from __future__ import annotations
