@@ -1399,25 +1399,25 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, Identit
             .where(where)
             .order_by(b.c.id)
         )
-        with self._read() as connection:
-            rows = connection.execute(query).all()
+        with self._read() as connection:  # rows as mappings: see sql_review.stored_hit
+            rows = connection.execute(query).mappings().all()
             travellers = self._travellers(
                 connection, t.travellers.c.version_id.in_(sa.select(b.c.current_version_id).where(where))
             )
         return [
             StoredBooking(
-                id=row.id,
-                flight_id=row.flight_id,
-                flight_date=row.flight_date,
-                locator=row.locator,
-                version=row.version,
-                version_id=row.version_id,
-                versions=row.version_count,
-                cancelled=row.cancelled,
-                message_id=row.message_id,
-                part=row.part,
-                booking=join_booking(row.record, row.identity, travellers.get(row.version_id, [])),
-                removed_by=row.removed_by if row.cancelled and not row.version_cancelled else None,
+                id=row["id"],
+                flight_id=row["flight_id"],
+                flight_date=row["flight_date"],
+                locator=row["locator"],
+                version=row["version"],
+                version_id=row["version_id"],
+                versions=row["version_count"],
+                cancelled=row["cancelled"],
+                message_id=row["message_id"],
+                part=row["part"],
+                booking=join_booking(row["record"], row["identity"], travellers.get(row["version_id"], [])),
+                removed_by=row["removed_by"] if row["cancelled"] and not row["version_cancelled"] else None,
             )
             for row in rows
         ]
@@ -1434,8 +1434,8 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, Identit
             .order_by(tr.c.version_id, tr.c.position)
         )
         grouped: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
-        for row in connection.execute(query):
-            grouped[row.version_id].append((row.record, row.identity))
+        for version_id, record, identity in connection.execute(query):
+            grouped[version_id].append((record, identity))
         return grouped
 
     def versions(self, booking_id: int) -> list[BookingVersion]:
@@ -1446,22 +1446,22 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, Identit
             .where(v.c.booking_id == booking_id)
             .order_by(v.c.version)
         )
-        with self._read() as connection:
-            rows = connection.execute(query).all()
+        with self._read() as connection:  # rows as mappings: see sql_review.stored_hit
+            rows = connection.execute(query).mappings().all()
             travellers = self._travellers(connection, t.travellers.c.booking_id == booking_id)
         return [
             BookingVersion(
-                id=row.id,
-                booking_id=row.booking_id,
-                version=row.version,
-                message_id=row.message_id,
-                part=row.part,
-                position=row.position,
-                function=row.function,
-                cancelled=row.cancelled,
-                pushed_at=row.pushed_at,
-                stored_at=row.stored_at,
-                booking=join_booking(row.record, row.identity, travellers.get(row.id, [])),
+                id=row["id"],
+                booking_id=row["booking_id"],
+                version=row["version"],
+                message_id=row["message_id"],
+                part=row["part"],
+                position=row["position"],
+                function=row["function"],
+                cancelled=row["cancelled"],
+                pushed_at=row["pushed_at"],
+                stored_at=row["stored_at"],
+                booking=join_booking(row["record"], row["identity"], travellers.get(row["id"], [])),
             )
             for row in rows
         ]
@@ -1939,13 +1939,14 @@ def _operating_flight(flight: Flight) -> Flight:
 
 
 def _stored_traveller(row: Row[Any]) -> StoredTraveller:
+    m = row._mapping  # see sql_review.stored_hit
     return StoredTraveller(
-        id=row.id,
-        version_id=row.version_id,
-        booking_id=row.booking_id,
-        flight_date=row.flight_date,
-        position=row.position,
-        traveller=traveller_from_parts(row.record, row.identity),
+        id=m["id"],
+        version_id=m["version_id"],
+        booking_id=m["booking_id"],
+        flight_date=m["flight_date"],
+        position=m["position"],
+        traveller=traveller_from_parts(m["record"], m["identity"]),
     )
 
 

@@ -60,30 +60,33 @@ def criterion_spec(row: Row[Any]) -> CriterionSpec:
 
 def stored_hit(row: Row[Any]) -> StoredHit:
     """A hits row (all columns) as a StoredHit."""
+    # By the row's mapping: SQLAlchemy's row answers an attribute only after looking for it on its class
+    # (an exception raised and caught per column), ten times the cost; pages read hundreds of hits.
+    m = row._mapping
     return StoredHit(
-        id=row.id,
-        flight_date=row.flight_date,
+        id=m["id"],
+        flight_date=m["flight_date"],
         hit=Hit(
-            kind=HitKind(row.kind),
-            flight_id=row.flight_id,
-            booking_id=row.booking_id,
-            traveller_key=row.traveller_key,
-            traveller_id=row.traveller_id,
-            api_person_id=row.api_person_id,
-            source_id=row.source_id,
-            source_version=row.source_version,
-            list_id=row.list_id,
-            score=row.score,
-            priority=row.priority,
-            explanation=tuple(from_json(Feature, f) for f in row.explanation),
+            kind=HitKind(m["kind"]),
+            flight_id=m["flight_id"],
+            booking_id=m["booking_id"],
+            traveller_key=m["traveller_key"],
+            traveller_id=m["traveller_id"],
+            api_person_id=m["api_person_id"],
+            source_id=m["source_id"],
+            source_version=m["source_version"],
+            list_id=m["list_id"],
+            score=m["score"],
+            priority=m["priority"],
+            explanation=tuple(from_json(Feature, f) for f in m["explanation"]),
         ),
-        first_seen_at=row.first_seen_at,
-        last_seen_at=row.last_seen_at,
-        screenings=row.screenings,
-        outcome=None if row.outcome is None else DecisionOutcome(row.outcome),
-        decided_at=row.decided_at,
-        superseded_by=row.superseded_by,
-        superseded_at=row.superseded_at,
+        first_seen_at=m["first_seen_at"],
+        last_seen_at=m["last_seen_at"],
+        screenings=m["screenings"],
+        outcome=None if m["outcome"] is None else DecisionOutcome(m["outcome"]),
+        decided_at=m["decided_at"],
+        superseded_by=m["superseded_by"],
+        superseded_at=m["superseded_at"],
     )
 
 
@@ -297,21 +300,22 @@ class ReviewMixin(SqlBase):
             rows = connection.execute(statement).all()
         items = []
         for row in rows:
-            if row.traveller_id is not None:
-                name = _name(row.surname, row.given_names)
+            m = row._mapping  # see stored_hit
+            if m["traveller_id"] is not None:
+                name = _name(m["surname"], m["given_names"])
             else:
-                identity = row.api_identity or {}
+                identity = m["api_identity"] or {}
                 name = _name(identity.get("surname"), identity.get("given_names"))
             flight = ""
-            if row.carrier is not None:
-                route = "-".join(p for p in (row.origin, row.destination) if p)
-                flight = f"{row.carrier} {row.number} {route}".strip()
+            if m["carrier"] is not None:
+                route = "-".join(p for p in (m["origin"], m["destination"]) if p)
+                flight = f"{m['carrier']} {m['number']} {route}".strip()
             items.append(
                 QueueItem(
                     hit=stored_hit(row),
                     flight=flight,
-                    departure_utc=row.departure_utc,
-                    locator=row.locator,
+                    departure_utc=m["departure_utc"],
+                    locator=m["locator"],
                     traveller_name=name,
                 )
             )
