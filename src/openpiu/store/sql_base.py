@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from openpiu.store.protocols import AuditEvent, StoreError
@@ -39,6 +39,9 @@ class SqlBase:
         def _write_derived(self) -> AbstractContextManager[Connection]: ...
 
         def _now(self) -> datetime: ...
+
+        @property
+        def engine(self) -> Engine: ...
 
         def _append_event(
             self,

@@ -765,7 +765,8 @@ class IdentitiesMixin(SqlBase):
             )
             .order_by(pl.c.message_id, ap.c.position)
         )
-        with self._read() as connection:
+        # A server-side cursor needs a transaction on PostgreSQL: not the autocommit reader of the pages.
+        with self.engine.connect() as connection:
             streaming = connection.execution_options(stream_results=True, yield_per=10_000)
             for row in streaming.execute(travellers):
                 yield IdentityExportRow(
