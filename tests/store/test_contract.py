@@ -308,9 +308,8 @@ def test_a_flights_manifest_is_its_current_travellers_by_summary(store: Store) -
             (s.flight, s.check_ins) for s in whole.booking.segments
         ]
     travellers = store.current_travellers(result.flight_id)
-    assert [
-        (t.id, t.booking_id, t.position, t.ref, t.surname, t.given_names) for t in manifest.travellers
-    ] == [
+    listed = [(t.id, t.booking_id, t.position, t.ref, t.surname, t.given_names) for t in manifest.travellers]
+    assert listed == [
         (t.id, t.booking_id, t.position, t.traveller.ref, t.traveller.surname, t.traveller.given_names)
         for t in travellers
     ]

@@ -201,6 +201,20 @@ def open_store(url: str, *, clock: Clock) -> Store:
     return SqlStore(engine, clock=clock)
 
 
+_SQLITE_TURNS: dict[str, threading.RLock] = {}
+_SQLITE_TURNS_LOCK = threading.Lock()
+
+
+def _sqlite_write_turn(engine: Engine) -> threading.RLock:
+    """The lock this process's writers to the engine's SQLite file take turns on (one per file)."""
+    database = engine.url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return threading.RLock()  # a database of its own: nothing to share
+    key = str(Path(database).expanduser().resolve())
+    with _SQLITE_TURNS_LOCK:
+        return _SQLITE_TURNS.setdefault(key, threading.RLock())
+
+
 def _dumps(value: Any) -> str:
     """Strict JSON (no dates, no other Python objects): what callers' audit details must be."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -330,9 +344,10 @@ class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, Identit
         self._clock = clock
         # SQLite has one writer at a time. A connection that finds the database locked sleeps in steps
         # of up to 100 ms before trying again, so this process's threads (the web server's: each page
-        # appends an audit event) take their turns here instead and start the moment the last one ends.
+        # appends an audit event) take their turns here instead and start the moment the last one ends;
+        # every store of the process on the same file shares the turn (the server holds three).
         self._write_turn: AbstractContextManager[Any] = (
-            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+            _sqlite_write_turn(engine) if engine.dialect.name == "sqlite" else nullcontext()
         )
         self._pinned = threading.local()  # the connection of this thread's `reading` block
         # PostgreSQL reads run without BEGIN and ROLLBACK (two round trips each): in READ COMMITTED every
