@@ -6,9 +6,11 @@
 Workload, per backend (a fresh SQLite file, or a private PostgreSQL schema dropped at the end):
 - a generated day (`openpiu generate` at `--scale`, cached in bench/out) with the world's watchlists,
   ingested and screened by `openpiu ingest`'s service, so the hits, bookings and travellers are real;
-- then copied day after day (flights, designators, bookings, versions, travellers, identities and hits,
-  each copy on the next flight date, new ids) until the database holds `--travellers` traveller rows: a
-  PIU's six months of unmasked data look like this, many days of the same shape;
+- then copied day after day (flights, designators, bookings, versions, travellers, API merges, hits and
+  the travellers' identities with their evidence, each copy on the next flight date, new ids) until the
+  database holds `--travellers` traveller rows (occurrences): a PIU's six months of unmasked data look
+  like this, many days of the same shape. Four copies in a row are the same people travelling again (the
+  traveller's page then shows several journeys and their network), then come new people;
 - `openpiu serve` in its own process (uvicorn, one worker, as an operator runs it), and `--users`
   threads here, each signed in as an analyst, opening for `--seconds` in turn: the hit queue (first page
   and a later one), a hit, a flight's manifest, a booking with its versions and a traveller, each chosen
@@ -61,6 +63,7 @@ HERE = Path(__file__).resolve().parent
 TARGET_P95_MS = 300
 PAGES = ("queue", "queue, page 5", "hit", "flight", "booking", "traveller")
 BASELINES = ("health", "stylesheet")
+RECUR = 4  # copies of the day in a row that are the same people travelling again
 PASSWORD = "bench password 2026"
 CARD_KEY = "42" * 32
 FACTS = {"legal_basis": "bench: Art 6(3)(a) Directive 2016/681", "category": "terrorism", "owner": "bench"}
@@ -118,14 +121,28 @@ def counts(url: str) -> dict[str, int]:
                 table.name: int(
                     connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
                 )
-                for table in (t.flights, t.bookings, t.booking_versions, t.travellers, t.hits)
+                for table in (
+                    t.flights,
+                    t.bookings,
+                    t.booking_versions,
+                    t.travellers,
+                    t.hits,
+                    t.identities,
+                    t.identity_members,
+                )
             }
     finally:
         engine.dispose()
 
 
-def copy_days(url: str, copies: int) -> None:
-    """Copy the stored day `copies` times, each copy on the next flight date, with new ids."""
+def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
+    """Copy the stored day `copies` times, each copy on the next flight date, with new ids.
+
+    The copies' travellers belong to identities too (the traveller's page reads them: journeys, network):
+    `recur` copies in a row are the same people travelling again (the same identities and evidence
+    digests), then come new people (new identities, their digests changed), so an identity holds a few
+    bookings on different days and a phone stays shared by the people who shared it, not by the whole
+    population."""
     engine = sa.create_engine(url)
     try:
         with engine.begin() as connection:
@@ -135,6 +152,9 @@ def copy_days(url: str, copies: int) -> None:
                 for table, key, _, _ in COPIED
                 if key is not None
             }
+            spans["identities"] = int(
+                connection.execute(sa.select(sa.func.max(t.identities.c.id))).scalar() or 0
+            )
             for number in range(1, copies + 1):
                 for table, key, links, condition in COPIED:
                     # a table whose own ids nothing copied points at gets new ones from the database
@@ -172,13 +192,14 @@ def copy_days(url: str, copies: int) -> None:
                         f"INSERT INTO {table.name} ({', '.join(columns)}) "
                         f"SELECT {', '.join(values)} FROM {table.name} WHERE {where}"
                     )
+                copy_identities(connection, number, spans, recur)
                 if number % 10 == 0 or number == copies:
                     log(f"copied the day {number} of {copies} times")
         if dialect == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("ANALYZE")
-                for table, key, _, _ in COPIED:  # ids are written above: move the sequences past them
-                    if key is not None:
+                for table, key, _, _ in (*COPIED, (t.identities, "id", {}, None)):
+                    if key is not None:  # ids are written above: move the sequences past them
                         connection.exec_driver_sql(
                             f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key}'), "
                             f"(SELECT max({key}) FROM {table.name}))"
@@ -188,6 +209,43 @@ def copy_days(url: str, copies: int) -> None:
                 connection.exec_driver_sql("ANALYZE")
     finally:
         engine.dispose()
+
+
+def copy_identities(connection: sa.Connection, number: int, spans: dict[str, int], recur: int) -> None:
+    """The identities, members and evidence keys of the `number`th copy's travellers (see `copy_days`)."""
+    people = number // max(1, recur)  # copies of one block of `recur` are the same people
+    sqlite = connection.dialect.name == "sqlite"
+    shift = "date(flight_date, '+{0} days')" if sqlite else "flight_date + {0}"
+    if people and number % recur == 0:
+        connection.exec_driver_sql(
+            "INSERT INTO identities (id, anchor, created_at) "
+            f"SELECT id + {people * spans['identities']}, anchor || ':{people}', created_at "
+            f"FROM identities WHERE id <= {spans['identities']}"
+        )
+    identity = f"identity_id + {people * spans['identities']}"
+    connection.exec_driver_sql(
+        "INSERT INTO identity_members (identity_id, traveller_id, booking_id, chain, signature, "
+        "booking_signature, flight_date, score, reasons, assigned_at) "
+        f"SELECT {identity}, traveller_id + {number * spans['travellers']}, "
+        f"booking_id + {number * spans['bookings']}, chain, signature, booking_signature, "
+        f"{shift.format(number)}, score, reasons, assigned_at FROM identity_members "
+        f"WHERE traveller_id <= {spans['travellers']}"
+    )
+    digest = (
+        (
+            f"substr(digest, 1, 26) || printf('%06d', {people})"
+            if sqlite
+            else f"left(digest, 26) || lpad('{people}', 6, '0')"
+        )
+        if people
+        else "digest"
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO identity_keys (kind, digest, birth, identity_id, booking_id, chain, flight_date) "
+        f"SELECT kind, {digest}, birth, {identity}, booking_id + {number * spans['bookings']}, chain, "
+        f"{shift.format(number)} FROM identity_keys "
+        f"WHERE booking_id <= {spans['bookings']} AND api_person_id IS NULL"
+    )
 
 
 def samples(url: str, rng: random.Random, size: int = 2_000) -> dict[str, list[int]]:
@@ -399,7 +457,9 @@ def percentile(values: list[float], share: float) -> float:
 
 def cache_name(args: argparse.Namespace) -> str:
     """The cached database's name: what it holds (scale, seed, travellers wanted)."""
-    return f"web_{args.scale:g}_seed{args.seed}_{args.travellers}".replace(".", "_").replace("-", "_")
+    return f"web_{args.scale:g}_seed{args.seed}_{args.travellers}_recur{RECUR}".replace(".", "_").replace(
+        "-", "_"
+    )
 
 
 def postgres_url(base: str, database: str) -> str:

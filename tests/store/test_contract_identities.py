@@ -104,6 +104,29 @@ def test_the_index_holds_digests_of_every_kind_and_serves_networks(store: Store)
     assert store.evidence() == []
 
 
+def test_key_holders_reads_few_holders_and_counts_crowds(store: Store) -> None:
+    push = full_push()
+    ingest_push(store, push, "t48")
+    flight = store.find_flights(flight_date=push.flight.departure.local.date())[0]
+    bookings = store.current_bookings(flight.id)  # type: ignore[union-attr]
+    own = [r for b in bookings for r in store.evidence(booking_ids=[b.id]) if r.identity_id is None]
+    held: dict[str, set[int]] = {}
+    for row in own:
+        held.setdefault(row.digest, set()).add(row.booking_id)  # type: ignore[arg-type]
+    digests = sorted(held)
+    wide = store.key_holders(digests, most=10**6)
+    assert wide.crowded == {}
+    assert {(r.digest, r.booking_id) for r in wide.rows} == {(d, b) for d, bs in held.items() for b in bs}
+    assert all(r.identity_id is None for r in wide.rows)  # a traveller's own keys are not the booking's
+    shared = max(digests, key=lambda d: len(held[d]))
+    most = len(held[shared]) - 1
+    narrow = store.key_holders(digests, most=most)
+    assert narrow.crowded == {d: len(bs) for d, bs in held.items() if len(bs) > most}
+    assert shared in narrow.crowded
+    assert all(r.digest not in narrow.crowded for r in narrow.rows)
+    assert store.key_holders([], most=1) == type(wide)((), {})
+
+
 def test_the_same_person_in_another_booking_and_in_api_data_is_one_identity(store: Store) -> None:
     push = full_push()
     moved = push.bookings[0]
@@ -181,6 +204,8 @@ def test_an_identity_is_read_whole(store: Store) -> None:
     assert second.score is not None
     assert {e.kind for e in found.evidence} >= {EvidenceKind.BOOKING}
     assert store.identity(10**9) is None
+    assert store.identity_exists(identity)
+    assert not store.identity_exists(10**9)
 
 
 def test_the_export_names_every_occurrence(store: Store) -> None:

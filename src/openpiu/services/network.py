@@ -2,9 +2,10 @@
 evidence index (`Identities.evidence`), never the whole graph.
 
 Nodes are identities (their id) and stored bookings (their id; the locator is added to what is shown). Per
-hop the source asks the index three things, each one set-based query: the frontier's rows (who travels on
-which booking, and the frontier bookings' own keys: phones, e-mails, addresses, cards, agencies), the other
-bookings holding those keys, and those bookings' travellers (to count unrelated parties: bookings with a
+hop the source asks the index three things, each set-based: the frontier's rows (who travels on which
+booking, and the frontier bookings' own keys: phones, e-mails, addresses, cards, agencies), the other
+bookings holding those keys (counted first: a value on more than `CROWDED` times the hub limit of bookings
+is a hub without reading them), and those bookings' travellers (to count unrelated parties: bookings with a
 traveller in common count once, so a person's own phone on twenty bookings is no hub).
 
 The index holds keyed digests, not values: a link says what kind of value is shared ("the same phone"), not
@@ -30,6 +31,12 @@ from openpiu.store import Store, StoredEvidence, open_store
 __all__ = ["DEFAULT_READ_REASON", "IdentityNetwork", "NetworkDesk", "StoreGraph", "identity_network"]
 
 DEFAULT_READ_REASON = "review of a traveller's network"
+
+#: A value held by more than this many times the hub limit of bookings is taken for a hub without reading
+#: who holds it (its spread is then its number of bookings): a travel agency or a call centre holds
+#: thousands, and a page cannot read them all. One person's own phone on 200 bookings would be taken for
+#: one too; their bookings are still reached through the person.
+CROWDED = 20
 
 #: The booking keys of the index a network follows, and what a link through each says.
 _KINDS: dict[EvidenceKind, tuple[LinkKind, str]] = {
@@ -110,7 +117,9 @@ class StoreGraph:
         if not wanted:
             return answers
         holders: dict[str, set[int]] = defaultdict(set)
-        for row in self._evidence(digests=wanted):
+        self.queries += 2
+        found = self.store.key_holders(wanted, most=CROWDED * limit)
+        for row in found.rows:
             if _booking_key(row) and row.booking_id is not None:
                 holders[row.digest].add(row.booking_id)
         others = sorted(set().union(*holders.values()) - set(travellers))
@@ -134,6 +143,10 @@ class StoreGraph:
                 )
             for kind, digest in sorted(keys_of.get(booking, ())):
                 link, label = _KINDS[kind]
+                if digest in found.crowded:  # a hub, whoever holds it: counted, not read
+                    crowd = found.crowded[digest]
+                    answers.append(Shared(node, link, digest, label, (), crowd, crowd))
+                    continue
                 held = holders.get(digest, {booking})
                 spread = _unrelated(held, travellers)
                 shown = sorted(held - {booking})[: limit if spread > limit else None]
@@ -209,7 +222,7 @@ class NetworkDesk:
     ) -> IdentityNetwork:
         """The network within `hops` links of the identity (a read of personal data: audited first)."""
         store = self.store
-        if store.identity(identity_id) is None:
+        if not store.identity_exists(identity_id):
             raise NoSuchIdentity(f"no identity {identity_id} (it may have been merged into another)")
         store.record(
             actor=actor,

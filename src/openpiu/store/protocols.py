@@ -84,6 +84,7 @@ __all__ = [
     "InboxHour",
     "InboxMessage",
     "InvalidTransition",
+    "KeyHolders",
     "LoginThrottle",
     "ManifestBooking",
     "ManifestTraveller",
@@ -710,6 +711,15 @@ class StoredEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyHolders:
+    """The bookings holding some values (`Identities.key_holders`): the index rows of the values held by few
+    bookings, and only how many hold each of the others."""
+
+    rows: tuple[StoredEvidence, ...]
+    crowded: dict[str, int]  # digest -> bookings holding it, for the values held by more than asked
+
+
+@dataclass(frozen=True, slots=True)
 class IdentityJudgement:
     """An analyst's judgement: ``link`` (two identities are one person) or ``split`` (these occurrences are
     someone else). Appended, never changed."""
@@ -1212,6 +1222,14 @@ class Identities(Protocol):
         """Rows of the evidence index held by those identities, about those bookings, or with those
         digests (for networks of shared contacts, payments and agencies)."""
         ...
+
+    def key_holders(self, digests: Collection[str], *, most: int) -> KeyHolders:
+        """The bookings' own keys (contacts, card, agency: no identity) with those digests. A value held by
+        more than `most` bookings is only counted: a travel agency on thousands of bookings is a hub
+        whatever they are, and reading them all would cost what a page may not."""
+        ...
+
+    def identity_exists(self, identity_id: int) -> bool: ...
 
     def identity_count(self) -> int: ...
 

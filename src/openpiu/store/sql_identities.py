@@ -53,6 +53,7 @@ from openpiu.store.protocols import (
     IdentityJudgement,
     IdentityMember,
     InvalidTransition,
+    KeyHolders,
     NotFound,
     Occurrence,
     StoredEvidence,
@@ -582,15 +583,17 @@ class IdentitiesMixin(SqlBase):
             members.sort(key=lambda m: (m.flight_date, m.flight, m.message_id, m.id))
             bookings = sorted({m.booking_id for m in members if m.booking_id is not None})
             k = t.identity_keys
+            # The identity's own keys and its bookings' (no identity): asked as two indexed conditions and
+            # sorted out here, since "identity_id IS NULL AND booking_id IN" led SQLite to walk every
+            # booking key through the identity index.
             where: list[sa.ColumnElement[bool]] = [k.c.identity_id == identity_id]
-            where += [
-                sa.and_(k.c.identity_id.is_(None), k.c.booking_id.in_(chunk)) for chunk in _chunks(bookings)
-            ]
+            where += [k.c.booking_id.in_(chunk) for chunk in _chunks(bookings)]
             evidence = [
                 _evidence(r)
                 for r in connection.execute(
                     sa.select(k).where(sa.or_(*where)).order_by(k.c.kind, k.c.digest, k.c.id)
                 )
+                if r.identity_id is None or r.identity_id == identity_id
             ]
             judgements = self._judgements(connection, identity_id)
         return StoredIdentity(
@@ -794,6 +797,28 @@ class IdentitiesMixin(SqlBase):
         with self._read() as connection:
             rows = connection.execute(sa.select(k).where(sa.or_(*where)).order_by(k.c.id)).all()
         return [_evidence(row) for row in rows]
+
+    def key_holders(self, digests: Collection[str], *, most: int) -> KeyHolders:
+        k = t.identity_keys
+        # Written so that no index serves it: the digest's must (SQLite otherwise walks the millions of
+        # booking keys through the identity index, all of them "identity IS NULL").
+        booking_key = sa.and_(sa.func.coalesce(k.c.identity_id, 0) == 0, k.c.booking_id.is_not(None))
+        counts: dict[str, int] = {}
+        rows: list[StoredEvidence] = []
+        with self._read() as connection:
+            for chunk in _chunks(sorted(digests)):
+                counted = sa.select(k.c.digest, sa.func.count()).where(k.c.digest.in_(chunk), booking_key)
+                counts.update((d, int(n)) for d, n in connection.execute(counted.group_by(k.c.digest)))
+            few = sorted(digest for digest, held in counts.items() if held <= most)
+            for chunk in _chunks(few):
+                query = sa.select(k).where(k.c.digest.in_(chunk), booking_key).order_by(k.c.id)
+                rows += [_evidence(row) for row in connection.execute(query)]
+        return KeyHolders(tuple(rows), {d: n for d, n in counts.items() if n > most})
+
+    def identity_exists(self, identity_id: int) -> bool:
+        with self._read() as connection:
+            found = connection.execute(sa.select(t.identities.c.id).where(t.identities.c.id == identity_id))
+            return found.first() is not None
 
     def identity_count(self) -> int:
         with self._read() as connection:
