@@ -63,6 +63,7 @@ HERE = Path(__file__).resolve().parent
 TARGET_P95_MS = 300
 PAGES = ("queue", "queue, page 5", "hit", "flight", "booking", "traveller")
 BASELINES = ("health", "stylesheet")
+SERVER_LOG = "server.log"
 RECUR = 4  # copies of the day in a row that are the same people travelling again
 PASSWORD = "bench password 2026"
 CARD_KEY = "42" * 32
@@ -296,13 +297,15 @@ def serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "--port",
         str(port),
     ]
-    process = subprocess.Popen(
-        [*command, "--db", url],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    # Its log goes to a file (a pipe nobody reads would stop the server once full), shown when it fails.
+    with (data_dir / SERVER_LOG).open("wb") as log_file:
+        process = subprocess.Popen(
+            [*command, "--db", url],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -311,11 +314,15 @@ def serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             pass
         if process.poll() is not None:
-            raise SystemExit(
-                f"openpiu serve ended: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
-            )
+            raise SystemExit(f"openpiu serve ended: {server_log(data_dir)}")
         time.sleep(0.2)
     raise SystemExit("openpiu serve did not answer in 60 s")
+
+
+def server_log(data_dir: Path) -> str:
+    """The end of the server's log (synthetic data only: the bench's own world)."""
+    found = data_dir / SERVER_LOG
+    return found.read_text(errors="replace")[-3000:] if found.exists() else ""
 
 
 def add_users(url: str, data_dir: Path, users: int) -> list[str]:
@@ -561,7 +568,11 @@ def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str
         server = serve(url, scratch, port)
         try:
             meter = CpuMeter(server.pid, url)
-            latencies = load(f"http://127.0.0.1:{port}", names, ids, args.seconds, args.seed)
+            try:
+                latencies = load(f"http://127.0.0.1:{port}", names, ids, args.seconds, args.seed)
+            except SystemExit:
+                log(f"the server's log ends:\n{server_log(scratch)}")
+                raise
             cpu = meter.done(sum(len(v) for v in latencies.values()))
         finally:
             os.killpg(server.pid, signal.SIGTERM)

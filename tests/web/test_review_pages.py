@@ -192,6 +192,22 @@ def test_flight_booking_and_traveller_pages(data: Data) -> None:
     assert {"flight.read", "booking.read", "traveller.read", "journeys.read", "network.read"} <= actions
 
 
+def test_a_traveller_without_an_identity_has_a_page(data: Data) -> None:
+    # A group's seat held under a placeholder name is not resolved into an identity: its page shows the
+    # traveller and says nothing of journeys or network.
+    engine = sa.create_engine(data.site.settings.database_url)
+    try:
+        with engine.begin() as connection:
+            last = connection.execute(sa.text("SELECT max(id) FROM travellers")).scalar_one()
+            connection.execute(sa.text("DELETE FROM identity_members WHERE traveller_id = :t"), {"t": last})
+    finally:
+        engine.dispose()
+    page = data.client(Role.ANALYST).get(f"/travellers/{last}")
+    assert page.status_code == 200
+    assert "Journeys (identity " not in page.text
+    assert "Network (within" not in page.text
+
+
 def test_search_needs_a_purpose(data: Data) -> None:
     client = data.client(Role.ANALYST)
     person = next(t for b in data.push.bookings if not b.cancelled for t in b.travellers if t.given_names)

@@ -247,7 +247,15 @@ def traveller_page(
     except NoSuchRecord:
         return _missing(request, f"There is no traveller {traveller_id}.")
     workplace = _workplace(request)
-    context: dict[str, Any] = {"view": view, "schedule": schedule, "instant": instant}
+    context: dict[str, Any] = {
+        "view": view,
+        "schedule": schedule,
+        "instant": instant,
+        # a traveller not resolved into an identity (a group's seat held under a placeholder name) has none
+        "travel": None,
+        "travel_map": None,
+        "network": None,
+    }
     identity = workplace.journeys.identity_of_traveller(traveller_id)
     if identity is not None:
         # Both reads are audited by their services, as reads of the identity.
