@@ -481,6 +481,7 @@ class BookingSummary:
     flight_date: date
     locator: str | None
     cancelled: bool
+    flight: str = ""  # the flight's designator, e.g. "LH400"
 
 
 @dataclass(frozen=True, slots=True)
@@ -706,6 +707,20 @@ class StoredEvidence:
     booking_id: int | None
     chain: str | None
     api_person_id: int | None
+    flight_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class FlightTogether:
+    """Two identities on one stored flight on separate bookings (co-travel), with the flight's name."""
+
+    identity_id: int
+    booking_id: int
+    other_id: int
+    other_booking_id: int
+    flight_id: int
+    carrier: str
+    number: str
     flight_date: date
 
 
@@ -1211,6 +1226,12 @@ class Identities(Protocol):
     ) -> list[StoredEvidence]:
         """Rows of the evidence index held by those identities, about those bookings, or with those
         digests (for networks of shared contacts, payments and agencies)."""
+        ...
+
+    def flights_together(self, identity_ids: Collection[int], *, at_least: int) -> list[FlightTogether]:
+        """Who else was on the flights of those identities, on another booking: one row per (identity,
+        other identity, flight) for pairs on at least ``at_least`` flights together (cancelled bookings
+        left out). One query, for co-travel in networks."""
         ...
 
     def identity_count(self) -> int: ...
