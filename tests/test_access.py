@@ -18,6 +18,7 @@ ANALYST = {
     "transmissions.request",
     "travel.read",
     "travel.search",
+    "travel.export",
     "criteria.read",
     "watchlists.read",
 }
@@ -50,6 +51,7 @@ def test_the_actions_other_code_relies_on() -> None:
         "transmissions.approve",
         "travel.read",
         "travel.search",
+        "travel.export",
         "criteria.read",
         "criteria.draft",
         "criteria.approve",

@@ -37,6 +37,7 @@ from openpiu.services.carriers import (
     disable_carrier,
     list_carriers,
 )
+from openpiu.services.casefile import ExportRefused, export_case_file
 from openpiu.services.criteria import InvalidRange, LintResult, NotActivated, activate_file, lint_file
 from openpiu.services.criteria import test_file as backtest_criteria_file
 from openpiu.services.database import redact_url, upgrade_database
@@ -493,7 +494,24 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="every occurrence with its identity (file, locator, reference or index, identity)"
     )
     i_export.add_argument("--json", action="store_true", help="one JSON object per occurrence and line")
-    for sub in (i_show, i_link, i_split, i_export):
+    i_case = identity_commands.add_parser(
+        "case-file",
+        help="an identity's journeys and network for a case file (JSON; a stated purpose; audited)",
+        description=(
+            "One JSON document: a header (who exported it, when, the purpose and case reference, the hops, "
+            "how recent the data is), the journeys (legs in local time and UTC, broken travel with its "
+            "reason) and the network (links with reasons, hubs). The export is audited. See docs/journeys.md."
+        ),
+    )
+    i_case.add_argument("--identity", type=int, required=True, metavar="ID", help="the identity")
+    i_case.add_argument(
+        "--hops", type=int, default=3, metavar="K", help="network links from it (0-3, default 3)"
+    )
+    i_case.add_argument("--purpose", required=True, help="why it is exported (audited; a few words at least)")
+    i_case.add_argument("--case", metavar="REF", help="the case reference, shown in the header")
+    i_case.add_argument("--json", action="store_true", help="write the JSON document (to stdout or --out)")
+    i_case.add_argument("--out", metavar="FILE", help="write the JSON document to this file")
+    for sub in (i_show, i_link, i_split, i_export, i_case):
         sub.add_argument(
             "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
         )
@@ -573,6 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _audit(args)
     if args.command == "transmission":
         return _transmission(args)
+    if args.command == "identity" and args.identity_command == "case-file":
+        return _case_file(args)
     if args.command == "identity":
         return _identity(args)
     if args.command == "journeys":
@@ -885,17 +905,26 @@ def _identity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _journeys(args: argparse.Namespace) -> int:
-    console = Console(stderr=True)
+def _reader_target(args: argparse.Namespace, console: Console) -> tuple[str, str] | int:
+    """The database (``--db`` or the settings') and the audited actor of a command reading personal data;
+    or the exit code when there is none to read."""
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         console.print(str(error), style="red", markup=False)
         return EXIT_USAGE
-    url = args.db or settings.database_url
+    url: str = args.db or settings.database_url
     if _missing_sqlite(url, console):
         return EXIT_FAILED
-    actor = f"cli:{getpass.getuser()}"
+    return url, f"cli:{getpass.getuser()}"
+
+
+def _journeys(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    target = _reader_target(args, console)
+    if isinstance(target, int):
+        return target
+    url, actor = target
     try:
         found = identity_journeys(url, args.identity, clock=SystemClock(), actor=actor, reason=args.reason)
     except NoSuchIdentity as error:
@@ -931,20 +960,60 @@ def _journeys(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _network(args: argparse.Namespace) -> int:
+def _case_file(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
+    target = _reader_target(args, console)
+    if isinstance(target, int):
+        return target
+    url, actor = target
     try:
-        settings = Settings.from_env()
-    except SettingsError as error:
+        found = export_case_file(
+            url,
+            args.identity,
+            clock=SystemClock(),
+            actor=actor,
+            purpose=args.purpose,
+            hops=args.hops,
+            case_reference=args.case,
+        )
+    except ExportRefused as error:
         console.print(str(error), style="red", markup=False)
         return EXIT_USAGE
+    except NoSuchIdentity as error:
+        console.print(str(error), style="red", markup=False)
+        return EXIT_FAILED
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(
+            f"cannot export the case file: {type(error).__name__}: {error}", style="red", markup=False
+        )
+        return EXIT_FAILED
+    document = json.dumps(found.to_dict(), ensure_ascii=False, sort_keys=True) + "\n"
+    if args.out:
+        Path(args.out).write_text(document, encoding="utf-8")
+        console.print(f"case file of identity {found.identity} written to {args.out}", markup=False)
+    elif args.json:
+        sys.stdout.write(document)
+    else:
+        network = found.network.network
+        sys.stdout.write(
+            f"identity {found.identity}: case file for {found.purpose!r}"
+            f"{f' (case {found.case_reference})' if found.case_reference else ''}, "
+            f"{len(found.journeys.history.journeys)} journeys, {len(network.nodes)} nodes and "
+            f"{len(network.links)} links within {found.hops} links, {len(network.hubs)} hubs; "
+            "--json or --out FILE for the document\n"
+        )
+    return EXIT_OK
+
+
+def _network(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
     if args.hops < 0:
         console.print("--hops must not be negative", style="red", markup=False)
         return EXIT_USAGE
-    url = args.db or settings.database_url
-    if _missing_sqlite(url, console):
-        return EXIT_FAILED
-    actor = f"cli:{getpass.getuser()}"
+    target = _reader_target(args, console)
+    if isinstance(target, int):
+        return target
+    url, actor = target
     try:
         found = identity_network(
             url, args.identity, hops=args.hops, clock=SystemClock(), actor=actor, reason=args.reason

@@ -14,12 +14,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from conftest import require
@@ -102,8 +104,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     for role in (Role.ANALYST, Role.SUPERVISOR):
         accounts.add_user(role.value, role, PASSWORD, actor="cli:test")
     accounts.close()
+    with serving(create_app(settings, clock, hashing=cheap)) as url:
+        yield Server(url, push, settings, folder / "inbox")
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """The application served on a free local port while the block runs; yields its base URL."""
     port = free_port()
-    app = create_app(settings, clock, hashing=cheap)
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
@@ -113,7 +121,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pytest.fail("the server did not start")
         time.sleep(0.05)
     try:
-        yield Server(f"http://127.0.0.1:{port}", push, settings, folder / "inbox")
+        yield f"http://127.0.0.1:{port}"
     finally:
         uv.should_exit = True
         thread.join(timeout=10)
@@ -121,6 +129,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's chromium, driven by Playwright while the block runs."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
@@ -137,6 +152,11 @@ def shot(page: Page, name: str) -> None:
 def sign_in(browser: Browser, server: Server, role: Role, start: str = "/hits") -> Page:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server.url + start)
+    return signed_in(page, role)
+
+
+def signed_in(page: Page, role: Role) -> Page:
+    """Sign in on the sign-in form the page was sent to."""
     assert "/login" in page.url  # sent to sign in first
     page.fill("#username", role.value)
     page.fill("#password", PASSWORD)

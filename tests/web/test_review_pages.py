@@ -51,7 +51,11 @@ class Data:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Data]:
-    folder = tmp_path_factory.mktemp("review")
+    yield from review_site(tmp_path_factory.mktemp("review"))
+
+
+def review_site(folder: Path) -> Iterator[Data]:
+    """An application with a day's push ingested and screened, and a user of each role."""
     (folder / "customs-inbox").mkdir()
     authorities = folder / "authorities.yml"
     authorities.write_text(AUTHORITIES)

@@ -65,6 +65,7 @@ from openpiu.model import (
     ContactKind,
     PartialDate,
     PassengerList,
+    Payment,
     PnrPush,
     TravelDocument,
     Traveller,
@@ -281,6 +282,18 @@ def births_agree(a: str | None, b: str | None) -> bool:
     return not (day_a and day_b and day_a != day_b)
 
 
+def _card_value(payment: Payment) -> str | None:
+    """What a card is compared on: its keyed hash when the reader saw the whole number; else (most pushes
+    mask it) its last four digits and expiry, a weaker value that unrelated cards share by chance (so
+    such a card is never a linking key, and one shared widely is a hub of the network)."""
+    if payment.card_hash:
+        return payment.card_hash
+    last4 = _compact(payment.card_last4)
+    if len(last4) == 4 and payment.card_expiry:
+        return f"last4|{last4}|{_compact(payment.card_expiry)}"
+    return None
+
+
 # --- evidence -----------------------------------------------------------------------------------------
 
 
@@ -325,9 +338,15 @@ class Evidence:
         for address in booking.addresses:
             if address.traveller_ref is None:
                 self._address(address, keys)
-        for payment in booking.payments:
-            if payment.card_hash:
-                key = self._key(EvidenceKind.CARD, payment.card_hash)
+        # XML pushes carry payments only under a traveller's ticket: those say the same about the booking.
+        payments = [
+            *booking.payments,
+            *(p for t in booking.travellers for ticket in t.tickets for p in ticket.payments),
+        ]
+        for payment in payments:
+            card = _card_value(payment)
+            if card is not None:
+                key = self._key(EvidenceKind.CARD, card)
                 keys[key[1]] = key
             if payment.payer_phone:
                 self._contact(ContactKind.PHONE, payment.payer_phone, keys)

@@ -35,6 +35,8 @@ class Action(StrEnum):
     TRANSMISSIONS_APPROVE = "transmissions.approve"
     TRAVEL_READ = "travel.read"
     TRAVEL_SEARCH = "travel.search"
+    #: A traveller's journeys and network exported for a case file (an audited event of its own).
+    TRAVEL_EXPORT = "travel.export"
     CRITERIA_READ = "criteria.read"
     CRITERIA_DRAFT = "criteria.draft"
     CRITERIA_APPROVE = "criteria.approve"
@@ -55,6 +57,7 @@ _ANALYST = frozenset(
         Action.TRANSMISSIONS_REQUEST,
         Action.TRAVEL_READ,
         Action.TRAVEL_SEARCH,
+        Action.TRAVEL_EXPORT,
         Action.CRITERIA_READ,
         Action.WATCHLISTS_READ,
     }

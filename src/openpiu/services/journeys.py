@@ -16,9 +16,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from openpiu.analysis.journeys import JourneySettings, TravelSegment, chain, segments_of
 from openpiu.clock import Clock
+from openpiu.model.airports import zone_of
 from openpiu.model.journeys import Journey, Leg, Stop, TravelHistory
 from openpiu.services.identity import NoSuchIdentity
 from openpiu.store import Occurrence, Store, open_store
@@ -65,6 +67,17 @@ def _time(value: datetime) -> str:
     return value.isoformat()
 
 
+def _local(value: datetime, airport: str) -> str | None:
+    """The instant in the airport's local time (with its offset), None when its zone is unknown."""
+    zone = zone_of(airport)
+    if zone is None:
+        return None
+    try:
+        return value.astimezone(ZoneInfo(zone)).isoformat()
+    except ZoneInfoNotFoundError:
+        return None
+
+
 def leg_json(leg: Leg) -> dict[str, Any]:
     return {
         "flight": leg.designator,
@@ -77,6 +90,8 @@ def leg_json(leg: Leg) -> dict[str, Any]:
         "destination_country": leg.destination_country,
         "departure": _time(leg.departure),
         "arrival": _time(leg.arrival),
+        "departure_local": _local(leg.departure, leg.origin),
+        "arrival_local": _local(leg.arrival, leg.destination),
         "arrival_estimated": leg.arrival_estimated,
         "approximate": leg.approximate,
         "crossing": leg.crossing.value,
@@ -130,6 +145,19 @@ class JourneyDesk:
     def identity_of_traveller(self, traveller_id: int) -> int | None:
         """The identity a stored traveller (one booking version's) was resolved into, if any."""
         return self.store.identity_of(Occurrence(traveller_id=traveller_id))
+
+    def traveller_of_identity(self, identity_id: int) -> int | None:
+        """The stored traveller an identity was last seen as (its latest flight's), to open its page; None
+        for an unknown identity or one seen in API data only."""
+        found = self.store.identity(identity_id)
+        if found is None:
+            return None
+        travellers = [
+            (member.flight_date, member.occurrence.traveller_id)
+            for member in found.members
+            if member.occurrence.traveller_id is not None
+        ]
+        return max(travellers)[1] if travellers else None
 
     def journeys(
         self, actor: str, identity_id: int, *, reason: str = DEFAULT_READ_REASON

@@ -9,13 +9,18 @@ is a hub without reading them), and those bookings' travellers (to count unrelat
 traveller in common count once, so a person's own phone on twenty bookings is no hub).
 
 The index holds keyed digests, not values: a link says what kind of value is shared ("the same phone"), not
-the value. Co-travel on the same flights is not in the index and is not followed here.
+the value. A card is in the index by its keyed hash, or (most pushes mask the number) by its last four
+digits and expiry. Co-travel on one booking is the booking node itself; co-travel on the same flights on
+separate bookings is one more query per hop over the stored flights (`Identities.flights_together`): the
+identities on at least `min_shared_flights` of the frontier identities' flights, grouped by the flights
+they share (a value like any other: shared by many unrelated bookings, it is a hub).
 
 A network names bookings and travellers: every read is recorded in the audit log first.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from typing import Any
 from openpiu.analysis.network import NetworkSettings, explore
 from openpiu.clock import Clock
 from openpiu.model.identity import EvidenceKind
+from openpiu.model.journeys import designator
 from openpiu.model.network import LinkKind, Network, Node, NodeKind, Shared
 from openpiu.services.identity import NoSuchIdentity
 from openpiu.store import Store, StoredEvidence, open_store
@@ -37,6 +43,9 @@ DEFAULT_READ_REASON = "review of a traveller's network"
 #: thousands, and a page cannot read them all. One person's own phone on 200 bookings would be taken for
 #: one too; their bookings are still reached through the person.
 CROWDED = 20
+
+#: A traveller and the booking they travel on (the booking node says which: locator, flight and date).
+_TRAVELS_ON = "travels on the booking"
 
 #: The booking keys of the index a network follows, and what a link through each says.
 _KINDS: dict[EvidenceKind, tuple[LinkKind, str]] = {
@@ -76,8 +85,9 @@ def _unrelated(bookings: Iterable[int], travellers: dict[int, set[int]]) -> int:
 class StoreGraph:
     """A network source (`openpiu.analysis.network.Source`) over the store's evidence index."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, min_shared_flights: int = 2) -> None:
         self.store = store
+        self.min_shared_flights = min_shared_flights
         self.queries = 0
 
     def _evidence(self, **where: Any) -> list[StoredEvidence]:
@@ -107,12 +117,14 @@ class StoreGraph:
                         node,
                         LinkKind.TRAVELS_ON,
                         str(booking),
-                        f"travels on booking {booking}",
+                        _TRAVELS_ON,
                         (Node(NodeKind.BOOKING, str(booking)),),
                         2,
                         1,
                     )
                 )
+        if identities:
+            answers.extend(self._same_flights(identities))
         wanted = sorted({digest for booking in bookings for _, digest in keys_of.get(booking, ())})
         if not wanted:
             return answers
@@ -135,7 +147,7 @@ class StoreGraph:
                         node,
                         LinkKind.TRAVELS_ON,
                         str(booking),
-                        f"travels on booking {booking}",
+                        _TRAVELS_ON,
                         tuple(Node(NodeKind.IDENTITY, str(p)) for p in people),
                         len(people) + 1,
                         len(people),
@@ -163,17 +175,64 @@ class StoreGraph:
                 )
         return answers
 
+    def _same_flights(self, identities: list[int]) -> list[Shared]:
+        """For each identity, the others on the same flights on separate bookings, grouped by the flights
+        they share; a family on one booking counts once towards the spread."""
+        self.queries += 1
+        rows = self.store.flights_together(identities, at_least=self.min_shared_flights)
+        names: dict[int, str] = {}
+        together: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        apart: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for row in rows:
+            names[row.flight_id] = f"{designator(row.carrier, row.number) or row.carrier}/{row.flight_date}"
+            together[row.identity_id][row.other_id].add(row.flight_id)
+            apart[(row.identity_id, row.other_id)].add(row.other_booking_id)
+        answers: list[Shared] = []
+        for identity in sorted(together):
+            by_flights: dict[frozenset[int], list[int]] = defaultdict(list)
+            for other, taken in together[identity].items():
+                by_flights[frozenset(taken)].append(other)
+            node = Node(NodeKind.IDENTITY, str(identity))
+            for flights, others in by_flights.items():
+                shown = sorted(names[f] for f in flights)
+                unrelated = {min(apart[(identity, other)]) for other in others}
+                answers.append(
+                    Shared(
+                        node,
+                        LinkKind.SAME_FLIGHTS,
+                        "+".join(shown),
+                        f"on the same {len(shown)} flights on separate bookings: {', '.join(shown)}",
+                        tuple(Node(NodeKind.IDENTITY, str(other)) for other in sorted(others)),
+                        len(others) + 1,
+                        len(unrelated) + 1,
+                    )
+                )
+        return answers
+
 
 @dataclass(frozen=True, slots=True)
 class IdentityNetwork:
     identity: int
     network: Network
     locators: dict[str, str | None]  # booking node id -> its locator
+    #: booking node id -> its flight and local date ("LH400 2026-11-29"): what the analyst knows it by.
+    flights: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def label(self, node: Node) -> str:
+        """A node as an analyst knows it: a booking by its locator, flight and date; an identity by its
+        number (its name is on the traveller's page it leads to)."""
+        if node.kind is NodeKind.BOOKING:
+            locator = self.locators.get(node.id) or "(no locator)"
+            flight = self.flights.get(node.id)
+            return f"booking {locator}, {flight}" if flight else f"booking {locator}"
+        return f"traveller (identity {node.id})"
 
     def _node(self, node: Node) -> dict[str, Any]:
         found: dict[str, Any] = {"kind": node.kind.value, "id": node.id}
         if node.kind is NodeKind.BOOKING:
             found["locator"] = self.locators.get(node.id)
+            found["flight"] = self.flights.get(node.id)
+        found["label"] = self.label(node)
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -242,8 +301,10 @@ class NetworkDesk:
             )
         network = explore(Node(NodeKind.IDENTITY, str(identity_id)), StoreGraph(store), chosen)
         booking_ids = [int(node.id) for node in network.reached(NodeKind.BOOKING)]
-        locators = {str(s.id): s.locator for s in store.booking_summaries(booking_ids)}
-        return IdentityNetwork(identity_id, network, locators)
+        summaries = store.booking_summaries(booking_ids)
+        locators = {str(s.id): s.locator for s in summaries}
+        flights = {str(s.id): f"{s.flight} {s.flight_date.isoformat()}".strip() for s in summaries}
+        return IdentityNetwork(identity_id, network, locators, flights)
 
 
 def identity_network(

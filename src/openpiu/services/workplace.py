@@ -10,6 +10,7 @@ from __future__ import annotations
 from openpiu.clock import Clock
 from openpiu.protection import EVERY_FLIGHT, NotifiedScope
 from openpiu.services.audit import AuditLog
+from openpiu.services.casefile import CaseFileDesk
 from openpiu.services.criteria_desk import CriteriaDesk
 from openpiu.services.ingest import notified_scope
 from openpiu.services.journeys import JourneyDesk
@@ -45,6 +46,7 @@ class Workplace:
         self.travel = Travel(store)
         self.journeys = JourneyDesk(store)
         self.networks = NetworkDesk(store)
+        self.case_files = CaseFileDesk(store, clock)
         self.search = Search(store)
         self.transmitter = transmitter
         self.audit = AuditLog(store)

@@ -482,6 +482,7 @@ class BookingSummary:
     flight_date: date
     locator: str | None
     cancelled: bool
+    flight: str = ""  # the flight's designator, e.g. "LH400"
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,6 +718,20 @@ class KeyHolders:
 
     rows: tuple[StoredEvidence, ...]
     crowded: dict[str, int]  # digest -> bookings holding it, for the values held by more than asked
+
+
+@dataclass(frozen=True, slots=True)
+class FlightTogether:
+    """Two identities on one stored flight on separate bookings (co-travel), with the flight's name."""
+
+    identity_id: int
+    booking_id: int
+    other_id: int
+    other_booking_id: int
+    flight_id: int
+    carrier: str
+    number: str
+    flight_date: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -1230,6 +1245,12 @@ class Identities(Protocol):
         ...
 
     def identity_exists(self, identity_id: int) -> bool: ...
+
+    def flights_together(self, identity_ids: Collection[int], *, at_least: int) -> list[FlightTogether]:
+        """Who else was on the flights of those identities, on another booking: one row per (identity,
+        other identity, flight) for pairs on at least ``at_least`` flights together (cancelled bookings
+        left out). One query, for co-travel in networks."""
+        ...
 
     def identity_count(self) -> int: ...
 

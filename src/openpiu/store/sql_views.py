@@ -5,7 +5,7 @@ a day's flights with their pushes and the hits waiting on each (no personal data
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from openpiu.model import Flight
+from openpiu.model.journeys import designator
 from openpiu.store import schema as t
 from openpiu.store.codec import from_json, segments_from_parts, traveller_from_parts
 from openpiu.store.protocols import (
@@ -20,6 +21,7 @@ from openpiu.store.protocols import (
     FlightManifest,
     FlightPush,
     FlightStatus,
+    FlightTogether,
     ManifestBooking,
     ManifestTraveller,
     StoredFlight,
@@ -65,6 +67,56 @@ class ViewsMixin(SqlBase):
         query = sa.select(fp).where(fp.c.flight_id == flight_id).order_by(fp.c.pushed_at, fp.c.id)
         with self._read() as connection:
             return [_push(row) for row in connection.execute(query)]
+
+    def flights_together(self, identity_ids: Collection[int], *, at_least: int) -> list[FlightTogether]:
+        if not identity_ids:
+            return []
+        mine, theirs = t.identity_members.alias("mine"), t.identity_members.alias("theirs")
+        own, other, f = t.bookings.alias("own"), t.bookings.alias("other"), t.flights
+        # The identities' bookings, the other bookings of the same flights, and who travels on them.
+        joined = (
+            mine.join(own, own.c.id == mine.c.booking_id)
+            .join(other, sa.and_(other.c.flight_id == own.c.flight_id, other.c.id != own.c.id))
+            .join(theirs, theirs.c.booking_id == other.c.id)
+        )
+        where = (
+            mine.c.identity_id.in_(sorted(set(identity_ids))),
+            theirs.c.identity_id != mine.c.identity_id,
+            sa.not_(own.c.cancelled),
+            sa.not_(other.c.cancelled),
+        )
+        # Pairs on enough flights together, counted in the database: the rows of a full flight's other
+        # passengers are never read for a pair that shares only that flight.
+        pairs = (
+            sa.select(mine.c.identity_id.label("one"), theirs.c.identity_id.label("two"))
+            .select_from(joined)
+            .where(*where)
+            .group_by(mine.c.identity_id, theirs.c.identity_id)
+            .having(sa.func.count(sa.distinct(own.c.flight_id)) >= at_least)
+            .cte("pairs")
+        )
+        query = (
+            sa.select(
+                mine.c.identity_id,
+                own.c.id.label("booking_id"),
+                theirs.c.identity_id.label("other_id"),
+                other.c.id.label("other_booking_id"),
+                f.c.id.label("flight_id"),
+                f.c.carrier,
+                f.c.number,
+                f.c.flight_date,
+            )
+            .distinct()
+            .select_from(
+                joined.join(
+                    pairs, sa.and_(pairs.c.one == mine.c.identity_id, pairs.c.two == theirs.c.identity_id)
+                ).join(f, f.c.id == own.c.flight_id)
+            )
+            .where(*where)
+        )
+        with self._read() as connection:
+            rows = connection.execute(query).all()
+        return [FlightTogether(*row) for row in sorted(tuple(row) for row in rows)]
 
     def flight_board(self, flight_dates: Sequence[date]) -> list[FlightStatus]:
         f, fp, h, b = t.flights, t.flight_pushes, t.hits, t.bookings
@@ -155,17 +207,27 @@ class ViewsMixin(SqlBase):
             ]
 
     def booking_summaries(self, booking_ids: Sequence[int]) -> list[BookingSummary]:
-        b = t.bookings
+        b, f = t.bookings, t.flights
         if not booking_ids:
             return []
         query = (
-            sa.select(b.c.id, b.c.flight_id, b.c.flight_date, b.c.locator, b.c.cancelled)
+            sa.select(
+                b.c.id, b.c.flight_id, b.c.flight_date, b.c.locator, b.c.cancelled, f.c.carrier, f.c.number
+            )
+            .select_from(b.join(f, f.c.id == b.c.flight_id))
             .where(b.c.id.in_(sorted(set(booking_ids))))
             .order_by(b.c.id)
         )
         with self._read() as connection:
             return [
-                BookingSummary(row.id, row.flight_id, row.flight_date, row.locator, bool(row.cancelled))
+                BookingSummary(
+                    row.id,
+                    row.flight_id,
+                    row.flight_date,
+                    row.locator,
+                    bool(row.cancelled),
+                    designator(row.carrier, row.number) or "",
+                )
                 for row in connection.execute(query)
             ]
 
