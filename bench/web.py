@@ -9,8 +9,9 @@ Workload, per backend (a fresh SQLite file, or a private PostgreSQL schema dropp
 - then copied day after day (flights, designators, bookings, versions, travellers, API merges, hits and
   the travellers' identities with their evidence, each copy on the next flight date, new ids) until the
   database holds `--travellers` traveller rows (occurrences): a PIU's six months of unmasked data look
-  like this, many days of the same shape. Four copies in a row are the same people travelling again (the
-  traveller's page then shows several journeys and their network), then come new people;
+  like this, many days of the same shape. Four copies in a row are the same people travelling again, dealt
+  out anew on each copy's bookings (the traveller's page then shows several trips and their network),
+  then come new people;
 - `openpiu serve` in its own process (uvicorn, one worker, as an operator runs it), and `--users`
   threads here, each signed in as an analyst, opening for `--seconds` in turn: the hit queue (first page
   and a later one), a hit, a flight's manifest, a booking with its versions and a traveller, each chosen
@@ -64,6 +65,7 @@ TARGET_P95_MS = 300
 PAGES = ("queue", "queue, page 5", "hit", "flight", "booking", "traveller")
 BASELINES = ("health", "stylesheet")
 SERVER_LOG = "server.log"
+STEP = 7_919  # how far each copy moves the people along (a prime: every copy deals them out differently)
 RECUR = 4  # copies of the day in a row that are the same people travelling again
 PASSWORD = "bench password 2026"
 CARD_KEY = "42" * 32
@@ -140,10 +142,10 @@ def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
     """Copy the stored day `copies` times, each copy on the next flight date, with new ids.
 
     The copies' travellers belong to identities too (the traveller's page reads them: journeys, network):
-    `recur` copies in a row are the same people travelling again (the same identities and evidence
-    digests), then come new people (new identities, their digests changed), so an identity holds a few
-    bookings on different days and a phone stays shared by the people who shared it, not by the whole
-    population."""
+    `recur` copies in a row are the same people travelling again (the same identities, dealt out anew
+    on the copy's bookings), then come new people (new identities); a booking's own contacts get new
+    digests in every copy, so an identity holds a few trips on different days and a phone stays shared
+    by the bookings that shared it, not by the whole population (`copy_identities`)."""
     engine = sa.create_engine(url)
     try:
         with engine.begin() as connection:
@@ -213,39 +215,55 @@ def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
 
 
 def copy_identities(connection: sa.Connection, number: int, spans: dict[str, int], recur: int) -> None:
-    """The identities, members and evidence keys of the `number`th copy's travellers (see `copy_days`)."""
-    people = number // max(1, recur)  # copies of one block of `recur` are the same people
+    """The identities, members and evidence keys of the `number`th copy's travellers (see `copy_days`).
+
+    Within a block of `recur` copies the people are the same but each copy deals them out anew (rank
+    ``r`` of the day's identities travels as rank ``r + number * STEP``): a person's bookings of the block
+    are different trips with different companions, not the same flight with the same people four times.
+    A booking's own keys (contacts, card, agency) get a digest of their own in each copy, the people's keys
+    one per block."""
+    people = number // max(1, recur)
     sqlite = connection.dialect.name == "sqlite"
     shift = "date(flight_date, '+{0} days')" if sqlite else "flight_date + {0}"
+    if number == 1:  # the day's identities by rank, for dealing them out
+        connection.exec_driver_sql(
+            "CREATE TEMP TABLE bench_rank AS SELECT id, "
+            "row_number() OVER (ORDER BY id) - 1 AS r FROM identities"
+        )
+        connection.exec_driver_sql("CREATE UNIQUE INDEX bench_rank_r ON bench_rank (r)")
+        connection.exec_driver_sql("CREATE UNIQUE INDEX bench_rank_id ON bench_rank (id)")
+    ranked = int(connection.exec_driver_sql("SELECT count(*) FROM bench_rank").scalar_one())
     if people and number % recur == 0:
         connection.exec_driver_sql(
             "INSERT INTO identities (id, anchor, created_at) "
             f"SELECT id + {people * spans['identities']}, anchor || ':{people}', created_at "
             f"FROM identities WHERE id <= {spans['identities']}"
         )
-    identity = f"identity_id + {people * spans['identities']}"
+    dealt = (
+        f"LEFT JOIN bench_rank a ON a.id = x.identity_id "
+        f"LEFT JOIN bench_rank b ON b.r = (a.r + {number * STEP}) % {ranked}"
+    )
+    identity = f"b.id + {people * spans['identities']}"
     connection.exec_driver_sql(
         "INSERT INTO identity_members (identity_id, traveller_id, booking_id, chain, signature, "
         "booking_signature, flight_date, score, reasons, assigned_at) "
-        f"SELECT {identity}, traveller_id + {number * spans['travellers']}, "
-        f"booking_id + {number * spans['bookings']}, chain, signature, booking_signature, "
-        f"{shift.format(number)}, score, reasons, assigned_at FROM identity_members "
-        f"WHERE traveller_id <= {spans['travellers']}"
+        f"SELECT {identity}, x.traveller_id + {number * spans['travellers']}, "
+        f"x.booking_id + {number * spans['bookings']}, x.chain, x.signature, x.booking_signature, "
+        f"{shift.format(number)}, x.score, x.reasons, x.assigned_at FROM identity_members x {dealt} "
+        f"WHERE x.traveller_id <= {spans['travellers']}"
     )
-    digest = (
-        (
-            f"substr(digest, 1, 26) || printf('%06d', {people})"
-            if sqlite
-            else f"left(digest, 26) || lpad('{people}', 6, '0')"
-        )
-        if people
-        else "digest"
-    )
+
+    def suffixed(value: int) -> str:
+        if sqlite:
+            return f"substr(x.digest, 1, 24) || printf('%08d', {value})"
+        return f"left(x.digest, 24) || lpad('{value}', 8, '0')"
+
+    digest = f"CASE WHEN x.identity_id IS NULL THEN {suffixed(number)} ELSE {suffixed(people)} END"
     connection.exec_driver_sql(
         "INSERT INTO identity_keys (kind, digest, birth, identity_id, booking_id, chain, flight_date) "
-        f"SELECT kind, {digest}, birth, {identity}, booking_id + {number * spans['bookings']}, chain, "
-        f"{shift.format(number)} FROM identity_keys "
-        f"WHERE booking_id <= {spans['bookings']} AND api_person_id IS NULL"
+        f"SELECT x.kind, {digest}, x.birth, {identity}, x.booking_id + {number * spans['bookings']}, "
+        f"x.chain, {shift.format(number)} FROM identity_keys x {dealt} "
+        f"WHERE x.booking_id <= {spans['bookings']} AND x.api_person_id IS NULL"
     )
 
 
@@ -464,7 +482,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def cache_name(args: argparse.Namespace) -> str:
     """The cached database's name: what it holds (scale, seed, travellers wanted)."""
-    return f"web_{args.scale:g}_seed{args.seed}_{args.travellers}_recur{RECUR}".replace(".", "_").replace(
+    return f"web_{args.scale:g}_seed{args.seed}_{args.travellers}_dealt{RECUR}".replace(".", "_").replace(
         "-", "_"
     )
 

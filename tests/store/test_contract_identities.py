@@ -116,15 +116,33 @@ def test_key_holders_reads_few_holders_and_counts_crowds(store: Store) -> None:
     digests = sorted(held)
     wide = store.key_holders(digests, most=10**6)
     assert wide.crowded == {}
-    assert {(r.digest, r.booking_id) for r in wide.rows} == {(d, b) for d, bs in held.items() for b in bs}
-    assert all(r.identity_id is None for r in wide.rows)  # a traveller's own keys are not the booking's
+    # a traveller's own keys are not the booking's: only the bookings' own are answered
+    assert wide.held == {d: frozenset(bs) for d, bs in held.items()}
     shared = max(digests, key=lambda d: len(held[d]))
     most = len(held[shared]) - 1
     narrow = store.key_holders(digests, most=most)
     assert narrow.crowded == {d: len(bs) for d, bs in held.items() if len(bs) > most}
     assert shared in narrow.crowded
-    assert all(r.digest not in narrow.crowded for r in narrow.rows)
-    assert store.key_holders([], most=1) == type(wide)((), {})
+    assert narrow.held == {d: frozenset(bs) for d, bs in held.items() if len(bs) <= most}
+    assert store.key_holders([], most=1) == type(wide)({}, {})
+
+
+def test_who_travels_on_which_booking_and_the_bookings_own_keys(store: Store) -> None:
+    push = full_push()
+    ingest_push(store, push, "t48")
+    ingest_push(store, later(push, 24, "2"), "t24")
+    flight = store.find_flights(flight_date=push.flight.departure.local.date())[0]
+    bookings = store.current_bookings(flight.id)  # type: ignore[union-attr]
+    first = bookings[0].id
+    pairs = store.travelling(booking_ids=[first])
+    rows = store.evidence(booking_ids=[first])
+    assert pairs == sorted({(r.identity_id, first) for r in rows if r.identity_id is not None})
+    identity = pairs[0][0]
+    assert (identity, first) in store.travelling(identity_ids=[identity])
+    assert store.travelling() == []
+    own = {(first, r.kind, r.digest) for r in rows if r.identity_id is None}
+    assert set(store.booking_keys([first])) == own
+    assert len(store.booking_keys([first])) == len(own)  # once each, whatever the versions
 
 
 def test_the_same_person_in_another_booking_and_in_api_data_is_one_identity(store: Store) -> None:

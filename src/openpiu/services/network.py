@@ -11,9 +11,11 @@ traveller in common count once, so a person's own phone on twenty bookings is no
 The index holds keyed digests, not values: a link says what kind of value is shared ("the same phone"), not
 the value. A card is in the index by its keyed hash, or (most pushes mask the number) by its last four
 digits and expiry. Co-travel on one booking is the booking node itself; co-travel on the same flights on
-separate bookings is one more query per hop over the stored flights (`Identities.flights_together`): the
+separate bookings is one more query over the stored flights (`Identities.flights_together`): the
 identities on at least `min_shared_flights` of the frontier identities' flights, grouped by the flights
-they share (a value like any other: shared by many unrelated bookings, it is a hub).
+they share (a value like any other: shared by many unrelated bookings, it is a hub). It is asked on the
+first hop only (`co_travel_hops`): from the traveller the network starts from, not from every identity
+the network reaches, whose fellow passengers would cost a page seconds at a hub airport.
 
 A network names bookings and travellers: every read is recorded in the audit log first.
 """
@@ -32,7 +34,7 @@ from openpiu.model.identity import EvidenceKind
 from openpiu.model.journeys import designator
 from openpiu.model.network import LinkKind, Network, Node, NodeKind, Shared
 from openpiu.services.identity import NoSuchIdentity
-from openpiu.store import Store, StoredEvidence, open_store
+from openpiu.store import Store, open_store
 
 __all__ = ["DEFAULT_READ_REASON", "IdentityNetwork", "NetworkDesk", "StoreGraph", "identity_network"]
 
@@ -55,10 +57,6 @@ _KINDS: dict[EvidenceKind, tuple[LinkKind, str]] = {
     EvidenceKind.CARD: (LinkKind.CARD, "the same payment card"),
     EvidenceKind.AGENCY: (LinkKind.AGENCY, "the same travel agency"),
 }
-
-
-def _booking_key(row: StoredEvidence) -> bool:
-    return row.identity_id is None and row.booking_id is not None and row.kind in _KINDS
 
 
 def _unrelated(bookings: Iterable[int], travellers: dict[int, set[int]]) -> int:
@@ -85,29 +83,29 @@ def _unrelated(bookings: Iterable[int], travellers: dict[int, set[int]]) -> int:
 class StoreGraph:
     """A network source (`openpiu.analysis.network.Source`) over the store's evidence index."""
 
-    def __init__(self, store: Store, *, min_shared_flights: int = 2) -> None:
+    def __init__(self, store: Store, *, min_shared_flights: int = 2, co_travel_hops: int = 1) -> None:
         self.store = store
         self.min_shared_flights = min_shared_flights
+        #: Co-travel on the same flights is asked for the identities of the first hops only: every fellow
+        #: passenger of every flight of a growing frontier is what makes it costly (a popular connection
+        #: seats dozens of strangers together twice), and it is the weakest link but the agency's.
+        self.co_travel_hops = co_travel_hops
         self.queries = 0
-
-    def _evidence(self, **where: Any) -> list[StoredEvidence]:
-        self.queries += 1
-        found: list[StoredEvidence] = self.store.evidence(**where)
-        return found
+        self.hops = 0
 
     def __call__(self, nodes: frozenset[Node], limit: int) -> list[Shared]:
         identities = sorted(int(n.id) for n in nodes if n.kind is NodeKind.IDENTITY)
         bookings = sorted(int(n.id) for n in nodes if n.kind is NodeKind.BOOKING)
-        rows = self._evidence(identity_ids=identities, booking_ids=bookings)
         bookings_of: dict[int, set[int]] = defaultdict(set)
         travellers: dict[int, set[int]] = defaultdict(set)
         keys_of: dict[int, set[tuple[EvidenceKind, str]]] = defaultdict(set)
-        for row in rows:
-            if row.identity_id is not None and row.booking_id is not None:
-                bookings_of[row.identity_id].add(row.booking_id)
-                travellers[row.booking_id].add(row.identity_id)
-            elif _booking_key(row) and row.booking_id is not None:
-                keys_of[row.booking_id].add((row.kind, row.digest))
+        self.queries += 2
+        for identity, booking in self.store.travelling(identity_ids=identities, booking_ids=bookings):
+            bookings_of[identity].add(booking)
+            travellers[booking].add(identity)
+        for booking, kind, digest in self.store.booking_keys(bookings) if bookings else ():
+            if kind in _KINDS:
+                keys_of[booking].add((kind, digest))
         answers: list[Shared] = []
         for identity in identities:
             node = Node(NodeKind.IDENTITY, str(identity))
@@ -123,21 +121,19 @@ class StoreGraph:
                         1,
                     )
                 )
-        if identities:
+        self.hops += 1
+        if identities and self.hops <= self.co_travel_hops:
             answers.extend(self._same_flights(identities))
         wanted = sorted({digest for booking in bookings for _, digest in keys_of.get(booking, ())})
         if not wanted:
             return answers
-        holders: dict[str, set[int]] = defaultdict(set)
         self.queries += 2
         found = self.store.key_holders(wanted, most=CROWDED * limit)
-        for row in found.rows:
-            if _booking_key(row) and row.booking_id is not None:
-                holders[row.digest].add(row.booking_id)
+        holders = {digest: set(held) for digest, held in found.held.items()}
         others = sorted(set().union(*holders.values()) - set(travellers))
-        for row in self._evidence(booking_ids=others) if others else ():
-            if row.identity_id is not None and row.booking_id is not None:
-                travellers[row.booking_id].add(row.identity_id)
+        self.queries += 1
+        for identity, booking in self.store.travelling(booking_ids=others) if others else ():
+            travellers[booking].add(identity)
         for booking in bookings:
             node = Node(NodeKind.BOOKING, str(booking))
             people = sorted(travellers.get(booking, ()))

@@ -713,10 +713,10 @@ class StoredEvidence:
 
 @dataclass(frozen=True, slots=True)
 class KeyHolders:
-    """The bookings holding some values (`Identities.key_holders`): the index rows of the values held by few
-    bookings, and only how many hold each of the others."""
+    """The bookings holding some values (`Identities.key_holders`): which bookings, for the values held by
+    few, and only how many, for the others."""
 
-    rows: tuple[StoredEvidence, ...]
+    held: dict[str, frozenset[int]]  # digest -> the bookings holding it, for the values held by few
     crowded: dict[str, int]  # digest -> bookings holding it, for the values held by more than asked
 
 
@@ -1242,6 +1242,17 @@ class Identities(Protocol):
         """The bookings' own keys (contacts, card, agency: no identity) with those digests. A value held by
         more than `most` bookings is only counted: a travel agency on thousands of bookings is a hub
         whatever they are, and reading them all would cost what a page may not."""
+        ...
+
+    def travelling(
+        self, *, identity_ids: Collection[int] = (), booking_ids: Collection[int] = ()
+    ) -> list[tuple[int, int]]:
+        """(identity, booking) for every booking those identities travel on and every traveller of those
+        bookings: who is on which booking, without their keys (for networks)."""
+        ...
+
+    def booking_keys(self, booking_ids: Collection[int]) -> list[tuple[int, EvidenceKind, str]]:
+        """(booking, kind, digest) of those bookings' own keys: contacts, card, agency (no identity)."""
         ...
 
     def identity_exists(self, identity_id: int) -> bool: ...

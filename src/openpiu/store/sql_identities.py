@@ -804,16 +804,50 @@ class IdentitiesMixin(SqlBase):
         # booking keys through the identity index, all of them "identity IS NULL").
         booking_key = sa.and_(sa.func.coalesce(k.c.identity_id, 0) == 0, k.c.booking_id.is_not(None))
         counts: dict[str, int] = {}
-        rows: list[StoredEvidence] = []
+        held: dict[str, set[int]] = defaultdict(set)
         with self._read() as connection:
             for chunk in _chunks(sorted(digests)):
                 counted = sa.select(k.c.digest, sa.func.count()).where(k.c.digest.in_(chunk), booking_key)
                 counts.update((d, int(n)) for d, n in connection.execute(counted.group_by(k.c.digest)))
             few = sorted(digest for digest, held in counts.items() if held <= most)
             for chunk in _chunks(few):
-                query = sa.select(k).where(k.c.digest.in_(chunk), booking_key).order_by(k.c.id)
-                rows += [_evidence(row) for row in connection.execute(query)]
-        return KeyHolders(tuple(rows), {d: n for d, n in counts.items() if n > most})
+                query = sa.select(k.c.digest, k.c.booking_id).where(k.c.digest.in_(chunk), booking_key)
+                for digest, booking in connection.execute(query):
+                    held[digest].add(int(booking))
+        crowded = {d: n for d, n in counts.items() if n > most}
+        return KeyHolders({d: frozenset(b) for d, b in held.items()}, crowded)
+
+    def travelling(
+        self, *, identity_ids: Collection[int] = (), booking_ids: Collection[int] = ()
+    ) -> list[tuple[int, int]]:
+        im = t.identity_members
+        where: list[sa.ColumnElement[bool]] = []
+        where += [im.c.identity_id.in_(chunk) for chunk in _chunks(sorted(identity_ids))]
+        where += [im.c.booking_id.in_(chunk) for chunk in _chunks(sorted(booking_ids))]
+        if not where:
+            return []
+        query = (
+            sa.select(im.c.identity_id, im.c.booking_id)
+            .distinct()
+            .where(sa.or_(*where), im.c.booking_id.is_not(None))
+            .order_by(im.c.identity_id, im.c.booking_id)
+        )
+        with self._read() as connection:
+            return [(int(a), int(b)) for a, b in connection.execute(query)]
+
+    def booking_keys(self, booking_ids: Collection[int]) -> list[tuple[int, EvidenceKind, str]]:
+        k = t.identity_keys
+        found: list[tuple[int, EvidenceKind, str]] = []
+        with self._read() as connection:
+            for chunk in _chunks(sorted(booking_ids)):
+                query = (
+                    sa.select(k.c.booking_id, k.c.kind, k.c.digest)
+                    .distinct()
+                    .where(k.c.booking_id.in_(chunk), sa.func.coalesce(k.c.identity_id, 0) == 0)
+                    .order_by(k.c.booking_id, k.c.kind, k.c.digest)
+                )
+                found += [(int(b), EvidenceKind(kind), d) for b, kind, d in connection.execute(query)]
+        return found
 
     def identity_exists(self, identity_id: int) -> bool:
         with self._read() as connection:
