@@ -1,11 +1,12 @@
 """An identity's network from the store (issue 7): `openpiu.analysis.network.explore` fed hop by hop by the
 evidence index (`Identities.evidence`), never the whole graph.
 
-Nodes are identities (their id) and stored bookings (their id; the locator is added to what is shown). Per
-hop the source asks the index three things, each one set-based query: the frontier's rows (who travels on
-which booking, and the frontier bookings' own keys: phones, e-mails, addresses, cards, agencies), the other
-bookings holding those keys, and those bookings' travellers (to count unrelated parties: bookings with a
-traveller in common count once, so a person's own phone on twenty bookings is no hub).
+Nodes are identities (their id) and stored bookings (their id; shown by locator, flight and date). Per
+hop the source asks the store three things, each one set-based query: the frontier's rows of the index (who
+travels on which booking, and the frontier bookings' own keys: phones, e-mails, addresses, cards, agencies),
+the other bookings holding those keys, and those bookings' travellers (`booking_travellers`, only the
+pairs, to count unrelated parties: bookings with a traveller in common count once, so a person's own phone
+on twenty bookings is no hub).
 
 The index holds keyed digests, not values: a link says what kind of value is shared ("the same phone"), not
 the value. A card is in the index by its keyed hash, or (most pushes mask the number) by its last four
@@ -126,9 +127,11 @@ class StoreGraph:
             if _booking_key(row) and row.booking_id is not None:
                 holders[row.digest].add(row.booking_id)
         others = sorted(set().union(*holders.values()) - set(travellers))
-        for row in self._evidence(booking_ids=others) if others else ():
-            if row.identity_id is not None and row.booking_id is not None:
-                travellers[row.booking_id].add(row.identity_id)
+        if others:
+            # Only who travels on them (not their keys): a hub's holders are thousands of bookings.
+            self.queries += 1
+            for booking, identity in self.store.booking_travellers(others):
+                travellers[booking].add(identity)
         for booking in bookings:
             node = Node(NodeKind.BOOKING, str(booking))
             people = sorted(travellers.get(booking, ()))

@@ -1228,6 +1228,11 @@ class Identities(Protocol):
         digests (for networks of shared contacts, payments and agencies)."""
         ...
 
+    def booking_travellers(self, booking_ids: Collection[int]) -> list[tuple[int, int]]:
+        """(booking, identity) of every traveller of those bookings, once each whatever the versions: who
+        holds a shared value, to count unrelated parties. One query."""
+        ...
+
     def flights_together(self, identity_ids: Collection[int], *, at_least: int) -> list[FlightTogether]:
         """Who else was on the flights of those identities, on another booking: one row per (identity,
         other identity, flight) for pairs on at least ``at_least`` flights together (cancelled bookings
