@@ -52,6 +52,13 @@ def test_travellers_on_the_same_flights_on_separate_bookings_are_linked(store: S
     assert {row.number for row in rows if row.other_id == two} == {"1001", "1002", "1003"}
     assert {row.other_id for row in store.flights_together([one], at_least=1)} >= {two, three}
     assert store.flights_together([], at_least=2) == []
+    # Who travels on a booking, once whatever its versions: what a shared value's holders are counted by.
+    on_first = {row.booking_id for row in rows}
+    pairs = store.travelling(booking_ids=sorted(on_first))
+    assert {identity for identity, _ in pairs} >= {one}
+    assert {booking for _, booking in pairs} == on_first
+    assert len(pairs) == len(set(pairs))
+    assert store.travelling(booking_ids=[]) == []
 
     graph = StoreGraph(store)
     network = explore(Node(NodeKind.IDENTITY, str(one)), graph, NetworkSettings(hops=1))

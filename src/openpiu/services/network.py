@@ -1,11 +1,12 @@
 """An identity's network from the store (issue 7): `openpiu.analysis.network.explore` fed hop by hop by the
 evidence index (`Identities.evidence`), never the whole graph.
 
-Nodes are identities (their id) and stored bookings (their id; the locator is added to what is shown). Per
-hop the source asks the index three things, each set-based: the frontier's rows (who travels on which
-booking, and the frontier bookings' own keys: phones, e-mails, addresses, cards, agencies), the other
-bookings holding those keys (counted first: a value on more than `CROWDED` times the hub limit of bookings
-is a hub without reading them), and those bookings' travellers (to count unrelated parties: bookings with a
+Nodes are identities (their id) and stored bookings (their id; shown by locator, flight and date). Per
+hop the source asks the store, each set-based and as narrow pairs, not index rows: who travels on the
+frontier's bookings and on which bookings its identities travel (`travelling`), the frontier bookings' own
+keys (`booking_keys`: phones, e-mails, addresses, cards, agencies), the other bookings holding those keys
+(`key_holders`, counted first: a value on more than `CROWDED` times the hub limit of bookings is a hub
+without reading them), and those bookings' travellers (to count unrelated parties: bookings with a
 traveller in common count once, so a person's own phone on twenty bookings is no hub).
 
 The index holds keyed digests, not values: a link says what kind of value is shared ("the same phone"), not

@@ -31,6 +31,8 @@ from openpiu.store.sql_base import SqlBase
 
 __all__ = ["ViewsMixin", "stored_flight"]
 
+_IN_CHUNK = 2_000  # values per IN list
+
 
 def stored_flight(row: Row[Any]) -> StoredFlight:
     """A flights row (all columns) as a StoredFlight."""
@@ -71,48 +73,53 @@ class ViewsMixin(SqlBase):
     def flights_together(self, identity_ids: Collection[int], *, at_least: int) -> list[FlightTogether]:
         if not identity_ids:
             return []
-        mine, theirs = t.identity_members.alias("mine"), t.identity_members.alias("theirs")
-        own, other, f = t.bookings.alias("own"), t.bookings.alias("other"), t.flights
-        # The identities' bookings, the other bookings of the same flights, and who travels on them.
-        joined = (
-            mine.join(own, own.c.id == mine.c.booking_id)
-            .join(other, sa.and_(other.c.flight_id == own.c.flight_id, other.c.id != own.c.id))
-            .join(theirs, theirs.c.booking_id == other.c.id)
+        im, b, f = t.identity_members, t.bookings, t.flights
+        # Each side once per (identity, booking) whatever its number of versions, before they are paired:
+        # the identities' bookings and flights, then who travels on any booking of those flights.
+        own = (
+            sa.select(im.c.identity_id, im.c.booking_id, b.c.flight_id)
+            .distinct()
+            .select_from(im.join(b, b.c.id == im.c.booking_id))
+            .where(im.c.identity_id.in_(sorted(set(identity_ids))), sa.not_(b.c.cancelled))
+            .cte("own")
         )
-        where = (
-            mine.c.identity_id.in_(sorted(set(identity_ids))),
-            theirs.c.identity_id != mine.c.identity_id,
-            sa.not_(own.c.cancelled),
-            sa.not_(other.c.cancelled),
+        other = (
+            sa.select(im.c.identity_id, im.c.booking_id, b.c.flight_id)
+            .distinct()
+            .select_from(b.join(im, im.c.booking_id == b.c.id))
+            .where(b.c.flight_id.in_(sa.select(own.c.flight_id)), sa.not_(b.c.cancelled))
+            .cte("other")
         )
-        # Pairs on enough flights together, counted in the database: the rows of a full flight's other
-        # passengers are never read for a pair that shares only that flight.
+        together = own.join(
+            other,
+            sa.and_(
+                other.c.flight_id == own.c.flight_id,
+                other.c.booking_id != own.c.booking_id,
+                other.c.identity_id != own.c.identity_id,
+            ),
+        )
+        # Pairs on enough flights together, counted in the database: a pair sharing one flight by chance
+        # (every passenger of a full flight) is never read.
         pairs = (
-            sa.select(mine.c.identity_id.label("one"), theirs.c.identity_id.label("two"))
-            .select_from(joined)
-            .where(*where)
-            .group_by(mine.c.identity_id, theirs.c.identity_id)
+            sa.select(own.c.identity_id.label("one"), other.c.identity_id.label("two"))
+            .select_from(together)
+            .group_by(own.c.identity_id, other.c.identity_id)
             .having(sa.func.count(sa.distinct(own.c.flight_id)) >= at_least)
             .cte("pairs")
         )
-        query = (
-            sa.select(
-                mine.c.identity_id,
-                own.c.id.label("booking_id"),
-                theirs.c.identity_id.label("other_id"),
-                other.c.id.label("other_booking_id"),
-                f.c.id.label("flight_id"),
-                f.c.carrier,
-                f.c.number,
-                f.c.flight_date,
-            )
-            .distinct()
-            .select_from(
-                joined.join(
-                    pairs, sa.and_(pairs.c.one == mine.c.identity_id, pairs.c.two == theirs.c.identity_id)
-                ).join(f, f.c.id == own.c.flight_id)
-            )
-            .where(*where)
+        query = sa.select(
+            own.c.identity_id,
+            own.c.booking_id,
+            other.c.identity_id.label("other_id"),
+            other.c.booking_id.label("other_booking_id"),
+            f.c.id.label("flight_id"),
+            f.c.carrier,
+            f.c.number,
+            f.c.flight_date,
+        ).select_from(
+            together.join(
+                pairs, sa.and_(pairs.c.one == own.c.identity_id, pairs.c.two == other.c.identity_id)
+            ).join(f, f.c.id == own.c.flight_id)
         )
         with self._read() as connection:
             rows = connection.execute(query).all()
