@@ -144,6 +144,7 @@ def test_the_network_lists_links_and_hubs_and_leads_to_a_linked_traveller(
 ) -> None:
     page = traveller(browser, world, world.start)
     network = page.locator("h2", has_text="Network (within 3 links)")
+    network.wait_for()  # read after the page is shown
     assert network.count() == 1
     links = page.locator("h2:has-text('Network') + ul > li")
     assert links.count() >= 2

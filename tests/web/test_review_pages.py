@@ -190,7 +190,14 @@ def test_flight_booking_and_traveller_pages(data: Data) -> None:
     assert "<svg" in person.text
     assert " local " in person.text
     assert "UTC" in person.text
-    assert "Network (within 3 links)" in person.text
+    assert 'data-fragment="/travellers/' in person.text  # the network is read after the page is shown
+    network = client.get(f"/travellers/{traveller.group(1)}/network", params={"fragment": "true"})
+    assert network.status_code == 200
+    assert "Network (within 3 links)" in network.text
+    assert "<html" not in network.text  # the section alone
+    whole = client.get(f"/travellers/{traveller.group(1)}/network")
+    assert "Network (within 3 links)" in whole.text
+    assert "<html" in whole.text
     assert client.get("/flights/999999").status_code == 404
     actions = {e.action for e in data.site.events()}
     assert {"flight.read", "booking.read", "traveller.read", "journeys.read", "network.read"} <= actions
@@ -209,7 +216,10 @@ def test_a_traveller_without_an_identity_has_a_page(data: Data) -> None:
     page = data.client(Role.ANALYST).get(f"/travellers/{last}")
     assert page.status_code == 200
     assert "Journeys (identity " not in page.text
-    assert "Network (within" not in page.text
+    network = data.client(Role.ANALYST).get(f"/travellers/{last}/network", params={"fragment": "true"})
+    assert network.status_code == 200
+    assert "Network (within" not in network.text
+    assert "No identity for this traveller" in network.text
 
 
 def test_search_needs_a_purpose(data: Data) -> None:

@@ -37,7 +37,14 @@ from openpiu.model.network import LinkKind, Network, Node, NodeKind, Shared
 from openpiu.services.identity import NoSuchIdentity
 from openpiu.store import Store, open_store
 
-__all__ = ["DEFAULT_READ_REASON", "IdentityNetwork", "NetworkDesk", "StoreGraph", "identity_network"]
+__all__ = [
+    "DEFAULT_READ_REASON",
+    "PAGE_NODES",
+    "IdentityNetwork",
+    "NetworkDesk",
+    "StoreGraph",
+    "identity_network",
+]
 
 DEFAULT_READ_REASON = "review of a traveller's network"
 
@@ -46,6 +53,11 @@ DEFAULT_READ_REASON = "review of a traveller's network"
 #: thousands, and a page cannot read them all. One person's own phone on 200 bookings would be taken for
 #: one too; their bookings are still reached through the person.
 CROWDED = 20
+
+#: The most nodes of a network on the traveller's page: what an analyst reads at a glance, the strongest
+#: links first (the case file and the command line take the whole network, up to its settings' bound).
+#: The last hop's queries grow with the nodes reached before it, so this bounds the page's cost too.
+PAGE_NODES = 100
 
 #: A traveller and the booking they travel on (the booking node says which: locator, flight and date).
 _TRAVELS_ON = "travels on the booking"
@@ -275,8 +287,10 @@ class NetworkDesk:
         hops: int = 3,
         reason: str = DEFAULT_READ_REASON,
         settings: NetworkSettings | None = None,
+        max_nodes: int | None = None,
     ) -> IdentityNetwork:
-        """The network within `hops` links of the identity (a read of personal data: audited first)."""
+        """The network within `hops` links of the identity (a read of personal data: audited first), of at
+        most `max_nodes` nodes if given (the strongest links kept: `PAGE_NODES` for a page)."""
         store = self.store
         if not store.identity_exists(identity_id):
             raise NoSuchIdentity(f"no identity {identity_id} (it may have been merged into another)")
@@ -288,14 +302,8 @@ class NetworkDesk:
             details={"hops": hops},
         )
         chosen = settings or NetworkSettings()
-        if chosen.hops != hops:
-            chosen = NetworkSettings(
-                hops=hops,
-                hub_spread=chosen.hub_spread,
-                follow_hubs=chosen.follow_hubs,
-                max_nodes=chosen.max_nodes,
-                weights=chosen.weights,
-            )
+        if chosen.hops != hops or (max_nodes is not None and max_nodes != chosen.max_nodes):
+            chosen = dataclasses.replace(chosen, hops=hops, max_nodes=max_nodes or chosen.max_nodes)
         network = explore(Node(NodeKind.IDENTITY, str(identity_id)), StoreGraph(store), chosen)
         booking_ids = [int(node.id) for node in network.reached(NodeKind.BOOKING)]
         summaries = store.booking_summaries(booking_ids)

@@ -33,6 +33,7 @@ from openpiu.model import (
 from openpiu.model.access import Action, Actor
 from openpiu.model.airports import zone_of
 from openpiu.services.audit import AuditQuery
+from openpiu.services.network import PAGE_NODES
 from openpiu.services.review import HitDetail, HitQuery, HitState, NoSuchHit, QueueItem
 from openpiu.services.search import Search, SearchRefused
 from openpiu.services.transmission import NoSuchTransmission, TransmissionError, TransmissionQuery
@@ -254,18 +255,37 @@ def traveller_page(
         # a traveller not resolved into an identity (a group's seat held under a placeholder name) has none
         "travel": None,
         "travel_map": None,
-        "network": None,
     }
     identity = workplace.journeys.identity_of_traveller(traveller_id)
     if identity is not None:
-        # Both reads are audited by their services, as reads of the identity.
+        # Audited by the service, as a read of the identity (the network is its own request).
         travel = workplace.journeys.journeys(actor.username, identity, reason="view the traveller")
         context["travel"] = travel
         context["travel_map"] = (
             Markup(journey_map(travel.history.journeys)) if travel.history.journeys else None
         )
-        context["network"] = workplace.networks.network(actor.username, identity, reason="view the traveller")
     return render(request, "traveller.html", context)
+
+
+@pages.get("/travellers/{traveller_id}/network", response_class=HTMLResponse)
+def traveller_network_page(
+    request: Request,
+    traveller_id: RowId,
+    actor: Annotated[Actor, Depends(require(Action.TRAVEL_READ))],
+    fragment: bool = False,
+) -> HTMLResponse:
+    """The traveller's network: its own page, or (``fragment``) the section the traveller's page fetches
+    once it is shown, so the page does not wait for three hops of the store."""
+    workplace = _workplace(request)
+    identity = workplace.journeys.identity_of_traveller(traveller_id)
+    network = None
+    if identity is not None:
+        # Audited by the service, as a read of the identity.
+        network = workplace.networks.network(
+            actor.username, identity, reason="view the traveller", max_nodes=PAGE_NODES
+        )
+    context = {"network": network, "traveller_id": traveller_id}
+    return render(request, "network_section.html" if fragment else "traveller_network.html", context)
 
 
 @pages.get("/search", response_class=HTMLResponse)
