@@ -1224,7 +1224,8 @@ class Identities(Protocol):
 @dataclass(frozen=True, slots=True)
 class FollowedOccurrence:
     """An occurrence of an identity under an active follow, and why it joined that identity (the kinds of
-    the links it made when it arrived, and how sure)."""
+    the links it made when it arrived, after those its booking traveller's first version made; and how
+    sure)."""
 
     follow: Follow
     occurrence: Occurrence

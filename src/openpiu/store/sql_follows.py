@@ -289,6 +289,16 @@ class FollowsMixin(SqlBase):
         if not traveller_ids and not api_person_ids:
             return []
         f, im, a = t.follows, t.identity_members, _ANCHOR
+        # A later version of a booking's traveller joins through the booking itself: the evidence that
+        # first linked this booking's traveller to the identity is its first version's.
+        first = t.identity_members.alias("first_version")
+        first_reasons = (
+            sa.select(first.c.reasons)
+            .where(first.c.booking_id == im.c.booking_id, first.c.chain == im.c.chain)
+            .order_by(first.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
         wanted = [im.c.traveller_id.in_(chunk) for chunk in _chunks(traveller_ids)]
         wanted += [im.c.api_person_id.in_(chunk) for chunk in _chunks(api_person_ids)]
         # From the few active follows to their identities' members: the follows are the small side.
@@ -300,6 +310,7 @@ class FollowsMixin(SqlBase):
                 im.c.api_person_id.label("occurrence_person"),
                 im.c.reasons.label("occurrence_reasons"),
                 im.c.score.label("occurrence_score"),
+                first_reasons.label("first_reasons"),
             )
             .select_from(f.join(a, a.c.id == f.c.member_id).join(im, im.c.identity_id == a.c.identity_id))
             .where(f.c.ended_at.is_(None), f.c.expires_at > now, sa.or_(*wanted))
@@ -316,7 +327,9 @@ class FollowsMixin(SqlBase):
                     occurrence=Occurrence(
                         traveller_id=m["occurrence_traveller"], api_person_id=m["occurrence_person"]
                     ),
-                    reasons=tuple(m["occurrence_reasons"] or ()),
+                    reasons=tuple(
+                        dict.fromkeys([*(m["first_reasons"] or ()), *(m["occurrence_reasons"] or ())])
+                    ),
                     score=m["occurrence_score"],
                 )
             )
