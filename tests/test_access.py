@@ -20,11 +20,20 @@ ANALYST = {
     "travel.search",
     "criteria.read",
     "watchlists.read",
+    "follows.read",
+    "follows.manage",
 }
 POLICY = {
     "analyst": ANALYST,
     "supervisor": ANALYST
-    | {"transmissions.approve", "criteria.draft", "criteria.approve", "watchlists.import", "operations.read"},
+    | {
+        "transmissions.approve",
+        "criteria.draft",
+        "criteria.approve",
+        "watchlists.import",
+        "operations.read",
+        "follows.supervise",
+    },
     "dpo": {
         "dashboard.view",
         "hits.read",
@@ -34,6 +43,7 @@ POLICY = {
         "watchlists.read",
         "audit.read",
         "statistics.read",
+        "follows.read",
     },
     "authority": {"audit.read", "statistics.read", "criteria.read", "watchlists.read"},
     "operator": {"dashboard.view", "operations.read", "operations.retry", "statistics.read"},
@@ -60,6 +70,9 @@ def test_the_actions_other_code_relies_on() -> None:
         "operations.read",
         "operations.retry",
         "users.manage",
+        "follows.read",
+        "follows.manage",
+        "follows.supervise",
     ]
     assert [r.value for r in Role] == list(POLICY)
 

@@ -16,9 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpiu.clock import Clock
+from openpiu.model import HitKind
 from openpiu.model.follows import DEFAULT_MAX_DAYS, Follow, FollowEvent, FollowState, follow_terms
 from openpiu.services.identity import NoSuchIdentity
-from openpiu.store import InvalidTransition, NotFound, Store, StoreError, open_store
+from openpiu.store import (
+    HitQuery,
+    InvalidTransition,
+    NotFound,
+    QueueItem,
+    Store,
+    StoreError,
+    open_store,
+)
 
 __all__ = [
     "DEFAULT_REVIEW_DAYS",
@@ -34,6 +43,8 @@ __all__ = [
 
 #: The term a review extends a follow by when none is given.
 DEFAULT_REVIEW_DAYS = 30
+#: The most waiting hits of follows listed at once.
+_WAITING = 500
 
 
 class NoSuchFollow(NotFound):
@@ -179,6 +190,21 @@ class FollowDesk:
             details={"follows": len(found)},
         )
         return [self.view(follow, events=events) for follow in found]
+
+    def hits_waiting(self, actor: str, follows: list[Follow]) -> list[QueueItem]:
+        """The hits of these follows waiting for a decision, in queue order (an audited read of the queue)."""
+        sources = {f.source_id for f in follows}
+        if not sources:
+            return []
+        self.store.record(
+            actor=actor,
+            action="hits.queue.read",
+            subject="hits",
+            reason="the hits of followed identities",
+            details={"kind": HitKind.FOLLOW.value, "follows": len(sources)},
+        )
+        items = self.store.hit_queue(HitQuery(kind=HitKind.FOLLOW, limit=_WAITING))
+        return [item for item in items if item.hit.hit.source_id in sources]
 
 
 # --- by database URL, for the command line -------------------------------------------------------------

@@ -257,6 +257,8 @@ def traveller_page(
             Markup(journey_map(travel.history.journeys)) if travel.history.journeys else None
         )
         context["network"] = workplace.networks.network(actor.username, identity, reason="view the traveller")
+        context["may_follow"] = actor.may(Action.FOLLOWS_MANAGE)
+        context["follow_max_days"] = workplace.follows.max_days
     return render(request, "traveller.html", context)
 
 
