@@ -29,6 +29,8 @@ from openpiu.model import (
     Traveller,
 )
 from openpiu.model.follows import FollowState
+from openpiu.pipeline.screening import reads_travel
+from openpiu.screening.criteria import parse_criteria
 from openpiu.services.criteria import activate_file
 from openpiu.services.follows import FollowRefused, list_follows, start_follow
 from openpiu.services.ingest import ingest_paths
@@ -249,3 +251,9 @@ def test_broken_travel_holds_through_the_earlier_booking_in_the_store(tmp_path: 
         assert hits_of(store, HitKind.CRITERION) == []
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("condition", "reads"), [(BROKEN, True), (FROM_ISTANBUL, False)])
+def test_histories_are_read_only_for_criteria_on_journey_features(condition: str, reads: bool) -> None:
+    [criterion] = parse_criteria(CRITERION.format(id="C-1", title="t", condition=condition))
+    assert reads_travel(criterion.condition) is reads

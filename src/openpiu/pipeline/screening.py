@@ -38,8 +38,17 @@ from openpiu.model import (
     Watchlist,
 )
 from openpiu.model.journeys import TravelHistory
-from openpiu.screening.criteria import Criterion, evaluate, parse_criteria
-from openpiu.screening.features import booking_features
+from openpiu.screening.criteria import (
+    AllOf,
+    AnyOf,
+    Comparison,
+    Condition,
+    Criterion,
+    Not,
+    evaluate,
+    parse_criteria,
+)
+from openpiu.screening.features import TRAVEL_FEATURES, booking_features
 from openpiu.screening.screen import Screener
 from openpiu.store import (
     Bookings,
@@ -61,6 +70,7 @@ __all__ = [
     "api_screened_person",
     "api_subject_key",
     "follow_explanation",
+    "reads_travel",
     "screened_person",
 ]
 
@@ -157,6 +167,16 @@ def follow_explanation(key: str, found: FollowedOccurrence) -> tuple[Feature, ..
     )
 
 
+def reads_travel(condition: Condition) -> bool:
+    """Whether a condition reads a journey feature (then the travellers' histories are worth reading)."""
+    if isinstance(condition, Comparison):
+        return condition.feature in TRAVEL_FEATURES
+    if isinstance(condition, Not):
+        return reads_travel(condition.condition)
+    assert isinstance(condition, AllOf | AnyOf)
+    return any(reads_travel(c) for c in condition.conditions)
+
+
 def _surname_key(surname: str | None) -> str:
     return "".join(ch for ch in (surname or "").upper() if ch.isalpha())
 
@@ -173,6 +193,7 @@ class ScreeningStage:
     _screener: Screener | None = None
     _lists: dict[str, Watchlist] = field(default_factory=dict)
     _criteria: tuple[Criterion, ...] = ()
+    _travel: bool = False  # an active criterion reads a journey feature
 
     def refresh(self) -> bool:
         """Rebuild the indexes and criteria when the active lists or criteria changed; True if they did."""
@@ -190,6 +211,7 @@ class ScreeningStage:
         for spec in specs:
             criteria.extend(parse_criteria(spec.source, source=f"criterion {spec.criterion_id}"))
         self._criteria = tuple(criteria)
+        self._travel = any(reads_travel(c.condition) for c in criteria)
         changed = self._signature is not None
         self._signature = signature
         _log.info("screening with %d watchlists and %d criteria", len(lists), len(criteria))
@@ -294,7 +316,7 @@ class ScreeningStage:
     def _histories(self, rows: list[StoredTraveller]) -> dict[int, TravelHistory]:
         """Each traveller's travel history from the store, by traveller row: the bookings of their
         identity's occurrences (one query), read in their current versions (one query), chained."""
-        if not self._criteria or not rows:
+        if not self._travel or not rows:
             return {}
         found = self.store.identity_bookings([row.id for row in rows])
         if not found:
