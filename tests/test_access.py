@@ -21,11 +21,20 @@ ANALYST = {
     "travel.export",
     "criteria.read",
     "watchlists.read",
+    "follows.read",
+    "follows.manage",
 }
 POLICY = {
     "analyst": ANALYST,
     "supervisor": ANALYST
-    | {"transmissions.approve", "criteria.draft", "criteria.approve", "watchlists.import", "operations.read"},
+    | {
+        "transmissions.approve",
+        "criteria.draft",
+        "criteria.approve",
+        "watchlists.import",
+        "operations.read",
+        "follows.supervise",
+    },
     "dpo": {
         "dashboard.view",
         "hits.read",
@@ -35,6 +44,7 @@ POLICY = {
         "watchlists.read",
         "audit.read",
         "statistics.read",
+        "follows.read",
     },
     "authority": {"audit.read", "statistics.read", "criteria.read", "watchlists.read"},
     "operator": {"dashboard.view", "operations.read", "operations.retry", "statistics.read"},
@@ -62,6 +72,9 @@ def test_the_actions_other_code_relies_on() -> None:
         "operations.read",
         "operations.retry",
         "users.manage",
+        "follows.read",
+        "follows.manage",
+        "follows.supervise",
     ]
     assert [r.value for r in Role] == list(POLICY)
 

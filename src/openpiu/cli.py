@@ -41,6 +41,14 @@ from openpiu.services.casefile import ExportRefused, export_case_file
 from openpiu.services.criteria import InvalidRange, LintResult, NotActivated, activate_file, lint_file
 from openpiu.services.criteria import test_file as backtest_criteria_file
 from openpiu.services.database import redact_url, upgrade_database
+from openpiu.services.follows import (
+    FollowRefused,
+    NoSuchFollow,
+    end_follow,
+    list_follows,
+    review_follow,
+    start_follow,
+)
 from openpiu.services.identity import (
     JudgementRefused,
     NoSuchIdentity,
@@ -548,6 +556,38 @@ def _parser() -> argparse.ArgumentParser:
         "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
     )
 
+    follow = commands.add_parser(
+        "follow",
+        help="follows on confirmed traveller identities: add, list, review, end",
+        description=(
+            "While a follow runs, every new booking or push of the identity raises a hit for the analyst "
+            "who follows it. Only a confirmed identity (linked by an analyst, or with a confirmed hit) may "
+            "be followed, with a legal basis, for at most OPENPIU_FOLLOW_MAX_DAYS days; a review extends "
+            "it, `end` stops it. Everything is audited. See docs/analysts.md."
+        ),
+    )
+    follow_commands = follow.add_subparsers(dest="follow_command", metavar="ACTION")
+    follow_commands.required = True
+    f_add = follow_commands.add_parser("add", help="follow a confirmed identity")
+    f_add.add_argument("--identity", type=int, required=True, metavar="ID", help="the identity")
+    f_add.add_argument("--legal-basis", required=True, metavar="TEXT", help="the article or case it serves")
+    f_add.add_argument("--reason", required=True, help="why this person is followed (audited)")
+    f_add.add_argument("--days", type=int, required=True, metavar="N", help="how long it runs before review")
+    f_list = follow_commands.add_parser("list", help="the follows, soonest review first")
+    f_list.add_argument("--json", action="store_true", help="one JSON object per follow and line")
+    f_list.add_argument("--all", action="store_true", help="ended follows too")
+    f_review = follow_commands.add_parser("review", help="review a follow and extend it")
+    f_review.add_argument("follow_id", type=int, metavar="ID")
+    f_review.add_argument("--reason", required=True, help="why it goes on (audited)")
+    f_review.add_argument("--days", type=int, metavar="N", help="how long from now (default 30)")
+    f_end = follow_commands.add_parser("end", help="end a follow")
+    f_end.add_argument("follow_id", type=int, metavar="ID")
+    f_end.add_argument("--reason", required=True, help="why it ends (audited)")
+    for sub in (f_add, f_list, f_review, f_end):
+        sub.add_argument(
+            "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+        )
+
     return parser
 
 
@@ -597,6 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _identity(args)
     if args.command == "journeys":
         return _journeys(args)
+    if args.command == "follow":
+        return _follow(args)
     if args.command == "network":
         return _network(args)
     parser.print_usage(sys.stderr)  # pragma: no cover - argparse requires a command
@@ -905,18 +947,83 @@ def _identity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _reader_target(args: argparse.Namespace, console: Console) -> tuple[str, str] | int:
-    """The database (``--db`` or the settings') and the audited actor of a command reading personal data;
-    or the exit code when there is none to read."""
+def _command_database(args: argparse.Namespace, console: Console) -> tuple[Settings, str] | int:
+    """The settings and the database a command works on, or the exit code when there is none."""
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         console.print(str(error), style="red", markup=False)
         return EXIT_USAGE
-    url: str = args.db or settings.database_url
-    if _missing_sqlite(url, console):
+    url = args.db or settings.database_url
+    return EXIT_FAILED if _missing_sqlite(url, console) else (settings, url)
+
+
+def _follow(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    found = _command_database(args, console)
+    if isinstance(found, int):
+        return found
+    settings, url = found
+    clock, actor, action, out = SystemClock(), f"cli:{getpass.getuser()}", args.follow_command, sys.stdout
+    try:
+        if action == "list":
+            views = list_follows(url, clock=clock, actor=actor, include_ended=args.all)
+            for view in views:
+                if args.json:
+                    out.write(json.dumps(view.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+                    continue
+                f = view.follow
+                due = "\tDUE FOR REVIEW" if view.due_for_review else ""
+                out.write(
+                    f"follow {f.id}\tidentity {f.identity_id}\t{view.state.value}\t{f.followed_by}\t"
+                    f"review {f.review_at.isoformat()}\texpires {f.expires_at.isoformat()}\t"
+                    f"{f.legal_basis}{due}\n"
+                )
+            console.print(f"{len(views)} follows")
+            return EXIT_OK
+        if action == "add":
+            view = start_follow(
+                url,
+                args.identity,
+                clock=clock,
+                actor=actor,
+                legal_basis=args.legal_basis,
+                reason=args.reason,
+                days=args.days,
+                max_days=settings.follow_max_days,
+            )
+        elif action == "review":
+            view = review_follow(
+                url,
+                args.follow_id,
+                clock=clock,
+                actor=actor,
+                reason=args.reason,
+                days=args.days,
+                max_days=settings.follow_max_days,
+            )
+        else:
+            view = end_follow(url, args.follow_id, clock=clock, actor=actor, reason=args.reason)
+    except (NoSuchIdentity, NoSuchFollow, FollowRefused) as error:
+        console.print(str(error), style="red", markup=False)
         return EXIT_FAILED
-    return url, f"cli:{getpass.getuser()}"
+    except ValueError as error:  # a missing basis or reason, a term out of bounds
+        console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"cannot use the follows: {type(error).__name__}: {error}", style="red", markup=False)
+        return EXIT_FAILED
+    out.write(json.dumps(view.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+    return EXIT_OK
+
+
+def _reader_target(args: argparse.Namespace, console: Console) -> tuple[str, str] | int:
+    """The database (``--db`` or the settings') and the audited actor of a command reading personal data;
+    or the exit code when there is none to read."""
+    found = _command_database(args, console)
+    if isinstance(found, int):
+        return found
+    return found[1], f"cli:{getpass.getuser()}"
 
 
 def _journeys(args: argparse.Namespace) -> int:

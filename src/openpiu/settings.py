@@ -61,6 +61,8 @@ ENVIRONMENT_VARIABLES: Final[Mapping[str, str]] = {
     "(default: every flight is in scope)",
     "OPENPIU_SPLIT_TIMEOUT": "seconds to wait for the missing parts of a split push before the series "
     "is quarantined (default 300)",
+    "OPENPIU_FOLLOW_MAX_DAYS": "longest term of a follow on a traveller identity before it must be "
+    "reviewed, in days (default 90)",
     "OPENPIU_SESSION_IDLE_TIMEOUT": "seconds without a request after which a web session ends "
     "(default 1800: 30 minutes)",
     "OPENPIU_SESSION_MAX_AGE": "seconds after sign-in when a web session ends whatever the activity "
@@ -112,6 +114,7 @@ class Settings:
     max_push_bytes: int = 20_000_000
     scope_file: Path | None = None  # None: every flight is in scope
     split_timeout_seconds: int = 300
+    follow_max_days: int = 90
     session_idle_seconds: int = 1800
     session_max_age_seconds: int = 43_200
     login_max_failures: int = 5
@@ -225,6 +228,7 @@ class Settings:
             max_push_bytes=positive("OPENPIU_MAX_PUSH_BYTES", 20_000_000),
             scope_file=path("OPENPIU_SCOPE_FILE"),
             split_timeout_seconds=positive("OPENPIU_SPLIT_TIMEOUT", 300),
+            follow_max_days=positive("OPENPIU_FOLLOW_MAX_DAYS", 90),
             session_idle_seconds=positive("OPENPIU_SESSION_IDLE_TIMEOUT", 1800),
             session_max_age_seconds=positive("OPENPIU_SESSION_MAX_AGE", 43_200),
             login_max_failures=positive("OPENPIU_LOGIN_MAX_FAILURES", 5),

@@ -47,6 +47,9 @@ class Action(StrEnum):
     OPERATIONS_READ = "operations.read"
     OPERATIONS_RETRY = "operations.retry"
     USERS_MANAGE = "users.manage"
+    FOLLOWS_READ = "follows.read"
+    FOLLOWS_MANAGE = "follows.manage"  # start, review and end one's own follows
+    FOLLOWS_SUPERVISE = "follows.supervise"  # review and end anyone's
 
 
 _ANALYST = frozenset(
@@ -60,6 +63,8 @@ _ANALYST = frozenset(
         Action.TRAVEL_EXPORT,
         Action.CRITERIA_READ,
         Action.WATCHLISTS_READ,
+        Action.FOLLOWS_READ,
+        Action.FOLLOWS_MANAGE,
     }
 )
 
@@ -74,6 +79,7 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
             Action.CRITERIA_APPROVE,
             Action.WATCHLISTS_IMPORT,
             Action.OPERATIONS_READ,
+            Action.FOLLOWS_SUPERVISE,
         },
         # Art 5: access to all data processed, and only to read it.
         Role.DPO: frozenset(
@@ -86,6 +92,7 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
                 Action.WATCHLISTS_READ,
                 Action.AUDIT_READ,
                 Action.STATISTICS_READ,
+                Action.FOLLOWS_READ,
             }
         ),
         # The independent supervisory authority checks lawfulness; it does not read travel data here.

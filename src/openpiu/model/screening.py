@@ -109,6 +109,7 @@ class Candidate:
 class HitKind(StrEnum):
     WATCHLIST = "watchlist"
     CRITERION = "criterion"
+    FOLLOW = "follow"  # a new occurrence of an identity an analyst follows (model/follows.py)
 
 
 @record

@@ -2,26 +2,33 @@
 
 The stage keeps one `Screener` (the watchlists' indexes) and the parsed active criteria, and rebuilds them
 when a list or a criterion changes (`refresh`); a change also re-screens the flights not departed yet
-(`rescreen`). A traveller's hits are stored through the store's `Hits`: one per traveller, booking and
-entry or criterion, updated by a re-push instead of doubled. A traveller merged with an API person who was
-screened alone before (the passenger list came first) names that person's key, so the store lets the
-traveller's hit take over the API-only one on the same entry. Nothing here decides anything: hits wait
-for an analyst (Directive Art 6(5)-(6)).
+(`rescreen`). A traveller who belongs to an identity an analyst follows raises a follow hit (one per follow
+and booking, for the follower; see openpiu.model.follows). Each traveller's travel history (their
+identity's bookings, chained into journeys) is read for the whole push in two queries and fed to the
+criteria's journey features. A traveller's hits are stored through the store's `Hits`: one per traveller,
+booking and entry or criterion, updated by a re-push instead of doubled. A traveller merged with an API
+person who was screened alone before (the passenger list came first) names that person's key, so the
+store lets the traveller's hit take over the API-only one on the same entry. Nothing here decides
+anything: hits wait for an analyst (Directive Art 6(5)-(6)).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
+from openpiu.analysis.identity import reason_text
+from openpiu.analysis.journeys import JourneySettings, TravelSegment, chain, segments_of
 from openpiu.clock import Clock
 from openpiu.model import (
     ApiPerson,
     Candidate,
+    Feature,
     Flight,
     Hit,
     HitKind,
@@ -30,21 +37,42 @@ from openpiu.model import (
     Traveller,
     Watchlist,
 )
-from openpiu.screening.criteria import Criterion, evaluate, parse_criteria
-from openpiu.screening.features import booking_features
+from openpiu.model.journeys import TravelHistory
+from openpiu.screening.criteria import (
+    AllOf,
+    AnyOf,
+    Comparison,
+    Condition,
+    Criterion,
+    Not,
+    evaluate,
+    parse_criteria,
+)
+from openpiu.screening.features import TRAVEL_FEATURES, booking_features
 from openpiu.screening.screen import Screener
 from openpiu.store import (
     Bookings,
     Criteria,
+    FollowedOccurrence,
+    Follows,
     Hits,
     PassengerLists,
     StoredApiPerson,
     StoredBooking,
     StoredTraveller,
+    TravelHistories,
     Watchlists,
 )
 
-__all__ = ["ScreeningStage", "ScreeningStore", "api_screened_person", "api_subject_key", "screened_person"]
+__all__ = [
+    "ScreeningStage",
+    "ScreeningStore",
+    "api_screened_person",
+    "api_subject_key",
+    "follow_explanation",
+    "reads_travel",
+    "screened_person",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -54,7 +82,9 @@ _TERRORISM = "terrorism"
 _SCREENED_ROLES = frozenset({PersonRole.PASSENGER, PersonRole.TRANSIT_PASSENGER})
 
 
-class ScreeningStore(Bookings, PassengerLists, Watchlists, Criteria, Hits, Protocol):
+class ScreeningStore(
+    Bookings, PassengerLists, Watchlists, Criteria, Hits, Follows, TravelHistories, Protocol
+):
     """What screening needs of the store."""
 
 
@@ -120,6 +150,33 @@ def api_subject_key(stored: StoredApiPerson) -> str:
     return "api:" + hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
 
 
+def follow_explanation(key: str, found: FollowedOccurrence) -> tuple[Feature, ...]:
+    """Why a follow hit was raised: the identity followed, the evidence that put this occurrence in it,
+    who follows it and on what legal basis (the hit's reasons, as the review page shows them)."""
+    follow = found.follow
+    sure = 1.0 if found.score is None else found.score
+    linked = "; ".join(reason_text(r) for r in found.reasons) or "the identity's first occurrence"
+    return (
+        Feature("identity", key, f"identity {follow.identity_id}", sure, sure),
+        Feature("linked_by", linked, f"identity {follow.identity_id}", sure, 0.0),
+        Feature("followed_by", None, follow.followed_by, 1.0, 0.0),
+        Feature("legal_basis", None, follow.legal_basis, 1.0, 0.0),
+        Feature("follow_reason", None, follow.reason, 1.0, 0.0),
+        Feature("follow_grounds", None, follow.grounds, 1.0, 0.0),
+        Feature("follow_expires", None, follow.expires_at.isoformat(), 1.0, 0.0),
+    )
+
+
+def reads_travel(condition: Condition) -> bool:
+    """Whether a condition reads a journey feature (then the travellers' histories are worth reading)."""
+    if isinstance(condition, Comparison):
+        return condition.feature in TRAVEL_FEATURES
+    if isinstance(condition, Not):
+        return reads_travel(condition.condition)
+    assert isinstance(condition, AllOf | AnyOf)
+    return any(reads_travel(c) for c in condition.conditions)
+
+
 def _surname_key(surname: str | None) -> str:
     return "".join(ch for ch in (surname or "").upper() if ch.isalpha())
 
@@ -129,10 +186,14 @@ class ScreeningStage:
     store: ScreeningStore
     clock: Clock
     top: int = 5
+    #: Follow hits come first in the queue: an analyst asked to see this person's every booking.
+    follow_priority: int = 1
+    journeys: JourneySettings = field(default_factory=JourneySettings)
     _signature: tuple[object, ...] | None = None
     _screener: Screener | None = None
     _lists: dict[str, Watchlist] = field(default_factory=dict)
     _criteria: tuple[Criterion, ...] = ()
+    _travel: bool = False  # an active criterion reads a journey feature
 
     def refresh(self) -> bool:
         """Rebuild the indexes and criteria when the active lists or criteria changed; True if they did."""
@@ -150,6 +211,7 @@ class ScreeningStage:
         for spec in specs:
             criteria.extend(parse_criteria(spec.source, source=f"criterion {spec.criterion_id}"))
         self._criteria = tuple(criteria)
+        self._travel = any(reads_travel(c.condition) for c in criteria)
         changed = self._signature is not None
         self._signature = signature
         _log.info("screening with %d watchlists and %d criteria", len(lists), len(criteria))
@@ -158,7 +220,8 @@ class ScreeningStage:
     def screen_flight(self, flight_id: int, booking_ids: Iterable[int] | None = None) -> int:
         """Screen the flight's current travellers (of the given bookings, or all); the hits recorded."""
         self.refresh()
-        if not self._criteria and (self._screener is None or not self._screener.lists):
+        following = self._following()
+        if not following and not self._criteria and (self._screener is None or not self._screener.lists):
             return 0  # nothing to screen against: the bookings are not even read
         stored = self.store.flight(flight_id)
         if stored is None:
@@ -175,26 +238,125 @@ class ScreeningStage:
             if traveller.booking_id in bookings:
                 travellers.setdefault(traveller.booking_id, []).append(traveller)
         merged, alone = self._api_data(self.store.api_persons(flight_id), current)
+        screened = [row for rows in travellers.values() for row in rows]
+        histories = self._histories(screened)
         hits: list[Hit] = []
         for booking_id, stored_booking in bookings.items():
             rows = travellers.get(booking_id, [])
             hits.extend(self._watchlist_hits(flight_id, booking_id, rows, merged, stored.flight_date))
-            hits.extend(self._criteria_hits(stored.flight, flight_id, stored_booking, rows))
+            hits.extend(self._criteria_hits(stored.flight, flight_id, stored_booking, rows, histories))
+        if following:
+            hits.extend(self._follow_hits(flight_id, screened, merged, alone if wanted is None else []))
         if wanted is None:  # the whole flight: its API persons no traveller was merged with too
             hits.extend(self._api_hits(flight_id, alone))
         return self._record(f"flight {flight_id}", hits)
 
+    def _following(self) -> bool:
+        """Whether any follow is active now (few are: one small query spares the rest when none is)."""
+        now = self.clock.now()
+        return any(f.active(now) for f in self.store.follows())
+
+    def _follow_hits(
+        self,
+        flight_id: int | None,
+        rows: list[StoredTraveller],
+        merged: Mapping[int, StoredApiPerson],
+        alone: list[StoredApiPerson],
+    ) -> list[Hit]:
+        """A hit per traveller (or API person alone) of a followed identity and per follow; one query."""
+        by_traveller = {row.id: row for row in rows}
+        by_person = {p.id: p for p in alone}
+        found = self.store.followed_occurrences(
+            traveller_ids=list(by_traveller), api_person_ids=list(by_person), now=self.clock.now()
+        )
+        hits = []
+        for occurrence in found:
+            follow = occurrence.follow
+            base = Hit(
+                kind=HitKind.FOLLOW,
+                flight_id=flight_id,
+                booking_id=None,
+                traveller_key="",
+                traveller_id=None,
+                source_id=follow.source_id,
+                source_version=follow.expires_at.date().isoformat(),  # a review extends it: a new version
+                list_id=None,
+                score=1.0 if occurrence.score is None else occurrence.score,
+                priority=self.follow_priority,
+            )
+            traveller_id = occurrence.occurrence.traveller_id
+            if traveller_id is not None and traveller_id in by_traveller:
+                row = by_traveller[traveller_id]
+                key = row.traveller.ref or f"#{row.position}"
+                api = merged.get(row.id)
+                hits.append(
+                    replace(
+                        base,
+                        booking_id=row.booking_id,
+                        traveller_key=key,
+                        traveller_id=row.id,
+                        explanation=follow_explanation(key, occurrence),
+                        api_person_id=api.id if api is not None else None,
+                        api_key=api_subject_key(api) if api is not None else None,
+                    )
+                )
+            person_id = occurrence.occurrence.api_person_id
+            if person_id is not None and person_id in by_person:
+                key = api_subject_key(by_person[person_id])
+                hits.append(
+                    replace(
+                        base,
+                        traveller_key=key,
+                        api_person_id=person_id,
+                        explanation=follow_explanation(key, occurrence),
+                    )
+                )
+        return hits
+
+    def _histories(self, rows: list[StoredTraveller]) -> dict[int, TravelHistory]:
+        """Each traveller's travel history from the store, by traveller row: the bookings of their
+        identity's occurrences (one query), read in their current versions (one query), chained."""
+        if not self._travel or not rows:
+            return {}
+        found = self.store.identity_bookings([row.id for row in rows])
+        if not found:
+            return {}
+        stored = {b.id: b for b in self.store.bookings_by_ids(sorted({x.booking_id for x in found}))}
+        segments: dict[int, list[TravelSegment]] = {}
+        made: dict[tuple[int, str], tuple[TravelSegment, ...]] = {}  # one booking's occurrence, once
+        for item in found:
+            booking = stored.get(item.booking_id)
+            if booking is None:
+                continue
+            occurrence = str(item.occurrence)
+            key = (item.booking_id, occurrence)
+            if key not in made:
+                record = booking.booking
+                if booking.cancelled and not record.cancelled:  # a full push no longer listed it
+                    record = dataclasses.replace(record, cancelled=True)
+                made[key] = segments_of(
+                    record, booking_id=booking.locator or f"#{booking.id}", occurrence=occurrence
+                )
+            segments.setdefault(item.traveller_id, []).extend(made[key])
+        return {
+            traveller: chain(found_segments, self.journeys) for traveller, found_segments in segments.items()
+        }
+
     def screen_list(self, list_id: int) -> int:
         """Screen the persons of a passenger list whose flight no PNR push has made known (yet)."""
         self.refresh()
-        if self._screener is None or not self._screener.lists:
+        following = self._following()
+        if not following and (self._screener is None or not self._screener.lists):
             return 0
         persons = self.store.list_persons(list_id)
         flight_id = next((p.flight_id for p in persons if p.flight_id is not None), None)
         if flight_id is not None:
             return self.screen_flight(flight_id)
         _, alone = self._api_data(persons, [])
-        return self._record(f"passenger list {list_id}", self._api_hits(None, alone))
+        hits = self._api_hits(None, alone)
+        if following:
+            hits.extend(self._follow_hits(None, [], {}, alone))
+        return self._record(f"passenger list {list_id}", hits)
 
     def _record(self, what: str, hits: list[Hit]) -> int:
         if hits:
@@ -327,12 +489,21 @@ class ScreeningStage:
         return hits
 
     def _criteria_hits(
-        self, flight: Flight, flight_id: int, stored_booking: StoredBooking, rows: list[StoredTraveller]
+        self,
+        flight: Flight,
+        flight_id: int,
+        stored_booking: StoredBooking,
+        rows: list[StoredTraveller],
+        histories: Mapping[int, TravelHistory],
     ) -> list[Hit]:
         if not self._criteria or not rows:
             return []
-        # one feature record per traveller, in the booking's order (a stored traveller's position)
-        features = booking_features(flight, stored_booking.booking, self.clock.now().date())
+        # one feature record per traveller, in the booking's order (a stored traveller's position); the
+        # travel histories by the traveller's reference in the booking, as the features take them
+        by_ref = {
+            row.traveller.ref: histories[row.id] for row in rows if row.traveller.ref and row.id in histories
+        }
+        features = booking_features(flight, stored_booking.booking, self.clock.now().date(), histories=by_ref)
         hits = []
         for row in rows:
             if row.position >= len(features):

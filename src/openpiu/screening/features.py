@@ -47,6 +47,7 @@ __all__ = [
     "FEATURES",
     "PAYMENT_FORMS",
     "TRAVELLER_TYPES",
+    "TRAVEL_FEATURES",
     "FeatureSpec",
     "FeatureType",
     "FeatureValue",
@@ -699,6 +700,8 @@ _TRAVEL_FEATURES: Final = (
     "countries_30d",
     "flights_30d",
 )
+#: The features that read the traveller's travel history (its journeys across bookings).
+TRAVEL_FEATURES: Final = frozenset(_TRAVEL_FEATURES)
 
 
 def _pushed_leg(flight: Flight) -> tuple[datetime, str | None, str | None, bool] | None:

@@ -255,6 +255,13 @@ class Transmitter:
                 watchlist.category if watchlist is not None else None
             )
             basis = f"list {hit.list_id}: {watchlist.legal_basis}" if watchlist is not None else ""
+        elif hit.kind is HitKind.FOLLOW:
+            # the follow's own legal basis: what an analyst recorded when they started following
+            follow_id = hit.source_id.partition(":")[2]
+            follow = store.follow(int(follow_id)) if follow_id.isdigit() else None
+            grounds = f"follow of a confirmed traveller identity ({hit.source_id})"
+            category = None
+            basis = follow.legal_basis if follow is not None else hit.source_id
         else:
             criterion = store.criterion(hit.source_id, hit.source_version)
             grounds = criterion.title if criterion is not None else hit.source_id

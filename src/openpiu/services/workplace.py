@@ -8,10 +8,12 @@ date); the web application holds one from startup to shutdown.
 from __future__ import annotations
 
 from openpiu.clock import Clock
+from openpiu.model.follows import DEFAULT_MAX_DAYS
 from openpiu.protection import EVERY_FLIGHT, NotifiedScope
 from openpiu.services.audit import AuditLog
 from openpiu.services.casefile import CaseFileDesk
 from openpiu.services.criteria_desk import CriteriaDesk
+from openpiu.services.follows import FollowDesk
 from openpiu.services.ingest import notified_scope
 from openpiu.services.journeys import JourneyDesk
 from openpiu.services.network import NetworkDesk
@@ -39,12 +41,14 @@ class Workplace:
         *,
         card_key: bytes | None = None,
         scope: NotifiedScope = EVERY_FLIGHT,
+        follow_max_days: int = DEFAULT_MAX_DAYS,
     ) -> None:
         self.store = store
         self.clock = clock
         self.review = Review(store)
         self.travel = Travel(store)
         self.journeys = JourneyDesk(store)
+        self.follows = FollowDesk(store, clock, max_days=follow_max_days)
         self.networks = NetworkDesk(store)
         self.case_files = CaseFileDesk(store, clock)
         self.search = Search(store)
@@ -66,6 +70,7 @@ class Workplace:
                 Transmitter.from_settings(store, settings),
                 card_key=load_card_hash_key(settings),
                 scope=notified_scope(settings),
+                follow_max_days=settings.follow_max_days,
             )
         except BaseException:
             store.close()

@@ -38,6 +38,7 @@ from openpiu.model import (
     WatchlistEntry,
 )
 from openpiu.model.access import Role
+from openpiu.model.follows import Follow, FollowEvent
 from openpiu.model.identity import (
     BookingEvidence,
     EvidenceKind,
@@ -71,11 +72,14 @@ __all__ = [
     "FlightManifest",
     "FlightPush",
     "FlightStatus",
+    "FollowedOccurrence",
+    "Follows",
     "HitCounts",
     "HitQuery",
     "HitState",
     "Hits",
     "Identities",
+    "IdentityBooking",
     "IdentityCounts",
     "IdentityExportRow",
     "IdentityJudgement",
@@ -116,6 +120,7 @@ __all__ = [
     "StoredWatchlist",
     "TransmissionQuery",
     "Transmissions",
+    "TravelHistories",
     "UnstorablePush",
     "Watchlists",
 ]
@@ -1266,6 +1271,86 @@ class Identities(Protocol):
     def identity_count(self) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class FollowedOccurrence:
+    """An occurrence of an identity under an active follow, and why it joined that identity (the kinds of
+    the links it made when it arrived, after those its booking traveller's first version made; and how
+    sure)."""
+
+    follow: Follow
+    occurrence: Occurrence
+    reasons: tuple[str, ...]
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityBooking:
+    """A booking of the identity a traveller was resolved into, and the occurrence on it."""
+
+    traveller_id: int  # the traveller asked about
+    identity_id: int
+    booking_id: int
+    occurrence: Occurrence
+
+
+class Follows(Protocol):
+    """Analysts' follows on confirmed identities (openpiu.model.follows): started, reviewed and ended with
+    their audit events; the follow's events appended, never changed."""
+
+    def follow_grounds(self, identity_id: int) -> str | None:
+        """How the identity was confirmed: an analyst's link judgement among its occurrences, else a hit on
+        one of them an analyst confirmed (None: neither). NotFound when there is no such identity."""
+        ...
+
+    def start_follow(
+        self,
+        identity_id: int,
+        *,
+        actor: str,
+        legal_basis: str,
+        reason: str,
+        expires_at: datetime,
+        review_at: datetime,
+        grounds: str,
+    ) -> Follow:
+        """Keep a follow of the identity (NotFound when it does not exist), with its event and audit entry."""
+        ...
+
+    def review_follow(
+        self, follow_id: int, *, actor: str, reason: str, expires_at: datetime, review_at: datetime
+    ) -> Follow:
+        """A review that sets a new end (an expired follow is active again); InvalidTransition once ended."""
+        ...
+
+    def end_follow(self, follow_id: int, *, actor: str, reason: str) -> Follow:
+        """End the follow (InvalidTransition when it ended already)."""
+        ...
+
+    def follow(self, follow_id: int) -> Follow | None: ...
+
+    def follows(self, *, followed_by: str | None = None, include_ended: bool = False) -> list[Follow]:
+        """Follows (of one follower, or all), soonest review first."""
+        ...
+
+    def follow_events(self, follow_id: int) -> list[FollowEvent]: ...
+
+    def followed_occurrences(
+        self, *, traveller_ids: Collection[int] = (), api_person_ids: Collection[int] = (), now: datetime
+    ) -> list[FollowedOccurrence]:
+        """Those of the occurrences that belong to an identity followed at ``now`` (not ended, not expired):
+        one row per occurrence and follow, in one query."""
+        ...
+
+
+class TravelHistories(Protocol):
+    """What the journey features need at screening time, set-based."""
+
+    def identity_bookings(self, traveller_ids: Collection[int]) -> list[IdentityBooking]:
+        """For each traveller resolved into an identity, every booking any occurrence of that identity is on
+        (one query, whatever the number of travellers)."""
+        ...
+
+
 class Audit(Protocol):
     """An append-only, hash-chained log of who did what, why and when."""
 
@@ -1388,6 +1473,8 @@ class Store(
     Audit,
     Accounts,
     Identities,
+    Follows,
+    TravelHistories,
     Protocol,
 ):
     """All of the storage contract, as one object."""

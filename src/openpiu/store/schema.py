@@ -44,6 +44,8 @@ __all__ = [
     "flight_designators",
     "flight_pushes",
     "flights",
+    "follow_events",
+    "follows",
     "hits",
     "identities",
     "identity_judgements",
@@ -479,6 +481,42 @@ identity_judgements = sa.Table(
     sa.Column("decided_by", sa.Text, nullable=False),
     sa.Column("decided_at", UtcDateTime, nullable=False),
     sa.Column("flight_date", sa.Date, nullable=False, index=True),  # the later of its two members'
+)
+
+# --- follows ---------------------------------------------------------------------------------------
+#
+# An analyst's follow on a confirmed identity (openpiu.model.follows). The identity followed is the one its
+# anchor member belongs to now, so a follow stays with its person when resolution or an analyst merges the
+# identity into another. The row holds the follow as it stands; what happened to it is in follow_events.
+
+follows = sa.Table(
+    "follows",
+    metadata,
+    _id(),
+    sa.Column("member_id", Id, sa.ForeignKey("identity_members.id"), nullable=False, index=True),
+    sa.Column("identity_ref", sa.BigInteger, nullable=False),  # the identity followed (its id then)
+    sa.Column("followed_by", sa.Text, nullable=False, index=True),
+    sa.Column("legal_basis", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("grounds", sa.Text, nullable=False),  # how the identity was confirmed
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("review_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime),
+    sa.Column("end_reason", sa.Text),
+)
+
+follow_events = sa.Table(
+    "follow_events",
+    metadata,
+    # Append-only: started, reviewed (extended) or ended, with who, when and why.
+    _id(),
+    sa.Column("follow_id", Id, sa.ForeignKey("follows.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime),
 )
 
 # --- screening ---------------------------------------------------------------------------------

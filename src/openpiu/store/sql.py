@@ -104,6 +104,7 @@ from openpiu.store.protocols import (
 )
 from openpiu.store.sql_accounts import SqlAccounts
 from openpiu.store.sql_drafts import DraftsMixin, activate_in
+from openpiu.store.sql_follows import FollowsMixin, HistoriesMixin
 from openpiu.store.sql_identities import IdentitiesMixin
 from openpiu.store.sql_review import ReviewMixin, criterion_spec, stored_hit
 from openpiu.store.sql_transmissions import TransmissionsMixin
@@ -334,7 +335,16 @@ class _BookingState(NamedTuple):
     current_pushed_at: datetime | None
 
 
-class SqlStore(ReviewMixin, ViewsMixin, TransmissionsMixin, DraftsMixin, IdentitiesMixin, SqlAccounts):
+class SqlStore(
+    ReviewMixin,
+    ViewsMixin,
+    TransmissionsMixin,
+    DraftsMixin,
+    IdentitiesMixin,
+    FollowsMixin,
+    HistoriesMixin,
+    SqlAccounts,
+):
     """The storage contract on one SQLAlchemy engine. Thread-safe: each call uses its own connection."""
 
     def __init__(self, engine: Engine, *, clock: Clock) -> None:

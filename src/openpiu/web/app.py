@@ -45,7 +45,7 @@ from openpiu.services.push import (
 )
 from openpiu.services.workplace import Workplace
 from openpiu.settings import Settings
-from openpiu.web import casefiles, operations, pages, review, supervision
+from openpiu.web import casefiles, follows, operations, pages, review, supervision
 from openpiu.web.security import AccessError, SecurityHeaders, check_route_rules, require
 from openpiu.web.templating import STATIC_DIR, access_error
 
@@ -197,6 +197,7 @@ def create_app(
     app.include_router(casefiles.pages)
     app.include_router(supervision.pages)
     app.include_router(operations.pages)
+    app.include_router(follows.pages)
     check_route_rules(app)
     return app
 

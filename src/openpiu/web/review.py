@@ -255,6 +255,7 @@ def traveller_page(
         # a traveller not resolved into an identity (a group's seat held under a placeholder name) has none
         "travel": None,
         "travel_map": None,
+        "may_follow": False,
     }
     identity = workplace.journeys.identity_of_traveller(traveller_id)
     if identity is not None:
@@ -264,6 +265,8 @@ def traveller_page(
         context["travel_map"] = (
             Markup(journey_map(travel.history.journeys)) if travel.history.journeys else None
         )
+        context["may_follow"] = actor.may(Action.FOLLOWS_MANAGE)
+        context["follow_max_days"] = workplace.follows.max_days
     return render(request, "traveller.html", context)
 
 

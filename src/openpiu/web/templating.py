@@ -65,6 +65,12 @@ NAV: Final[tuple[NavItem, ...]] = (
     ),
     NavItem("Watchlists", "/watchlists", Action.WATCHLISTS_READ, "every list and version screened against"),
     NavItem(
+        "Follows",
+        "/follows",
+        Action.FOLLOWS_READ,
+        "confirmed identities followed, their hits waiting and their review dates",
+    ),
+    NavItem(
         "Operations",
         "/operations",
         Action.OPERATIONS_READ,
