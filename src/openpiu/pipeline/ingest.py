@@ -176,6 +176,19 @@ class _Unit:
     evidence: tuple[BookingEvidence, ...] | None = None
 
 
+#: Parts of split pushes kept in memory at most (a few flights' pushes in parts at a time, usually).
+_PARTS_KEPT = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A part of a split push waiting for the rest: protected, with what the reader gave for the store."""
+
+    push: PnrPush
+    encoded: EncodedPush | None
+    evidence: tuple[BookingEvidence, ...] | None
+
+
 @dataclass(frozen=True, slots=True)
 class _Kept:
     """A message received (its receipt) with what processing it needs: its outcome, protected."""
@@ -201,6 +214,9 @@ class Ingestor:
     screening: ScreeningStage | None = None
     #: Resolve every stored traveller and API person into identities (off only to measure what it costs).
     identities: bool = True
+    #: Parts of split pushes waiting for the rest, as read (by message): stored from here when the push is
+    #: complete, instead of being read again from the inbox (a crash loses nothing: they are read again).
+    _parts: dict[int, _Part] = field(default_factory=dict, repr=False, compare=False)
 
     # -- receiving ----------------------------------------------------------------------------------
 
@@ -253,13 +269,21 @@ class Ingestor:
                 self._log_removals(receipt.message_id, item.removals)
             taken.add(receipt.message_id)
             with self.store.processing():  # one transaction: a crash leaves the message as received
+                state = receipt.state
+                if receipt.duplicate:
+                    # A part waiting at its receipt may have been stored since, with a part received after
+                    # it in this batch: its state now decides.
+                    message = self.store.message(receipt.message_id)
+                    state = message.state if message is not None else state
+                    if state not in self._waiting:
+                        continue
                 self._process(
                     receipt.message_id,
                     item.outcome,
                     sender=sender,
                     result=result,
                     protected=True,
-                    state=receipt.state,
+                    state=state,
                     encoded=item.encoded,
                     evidence=item.evidence,
                 )
@@ -351,8 +375,20 @@ class Ingestor:
                 return
         series = store.add_part(mid, key=key, part=header.part or 1, final=bool(header.final_part))
         if series.complete:
-            self._store_series(series, {mid: push}, result, ahead, known)
+            pushes = {mid: push}
+            for other in series.parts.values():
+                waiting = self._parts.pop(other, None)
+                if waiting is not None:  # read in this process: not read again from the inbox
+                    pushes[other] = waiting.push
+                    if waiting.encoded is not None:
+                        ahead[other] = waiting.encoded
+                    if waiting.evidence is not None:
+                        known[other] = waiting.evidence
+            self._store_series(series, pushes, result, ahead, known)
         else:
+            self._parts[mid] = _Part(push, ahead.get(mid), known.get(mid))
+            while len(self._parts) > _PARTS_KEPT:  # the oldest are read again when their push completes
+                del self._parts[next(iter(self._parts))]
             result.waiting_parts += 1
             _log.info(
                 "message %d is part %d of split push %d; waiting for parts %s",
