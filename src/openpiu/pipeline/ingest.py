@@ -20,11 +20,15 @@ with a bare counter) is stored message by message instead.
 (`openpiu.pipeline.reconcile`), whichever arrives first.
 
 **Identities**: once a push (or list) is stored and merged, its travellers (or persons) are resolved into
-traveller identities (`openpiu.analysis.identity`, written by the store in one transaction per message),
-before the message is marked stored: a crash in between is taken up again like any other step.
+traveller identities (`openpiu.analysis.identity`), before the message is marked stored.
 
-**No loss:** every step is idempotent, and a message left in ``received`` or ``parsed`` by a crash is taken
-up again by a re-delivery or by `resume` (which the commands run at start).
+**Two transactions per message:** the receipts of a batch of messages (`receive_batch`: the payloads read
+already) are one durable transaction; then each message is processed in one transaction of its own
+(`Inbox.processing`): parsed, stored with its push, merged with API data, resolved into identities,
+screened, its states recorded, all committed together or not at all.
+
+**No loss:** every step is idempotent, and a message a crash left in ``received`` (or in ``parsed``: a
+part of a split push) is taken up again by a re-delivery or by `resume` (which the commands run at start).
 
 Removals are kept with each message (its inbox row, written in the same transaction: a crash cannot lose
 them) and logged, as codes and counts with the policy version, never content.
@@ -71,6 +75,7 @@ from openpiu.store import (
     MessageState,
     PassengerLists,
     PushSeries,
+    Receipt,
     SeriesState,
     UnstorablePush,
     Watchlists,
@@ -171,6 +176,30 @@ class _Unit:
     evidence: tuple[BookingEvidence, ...] | None = None
 
 
+#: Parts of split pushes kept in memory at most (a few flights' pushes in parts at a time, usually).
+_PARTS_KEPT = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A part of a split push waiting for the rest: protected, with what the reader gave for the store."""
+
+    push: PnrPush
+    encoded: EncodedPush | None
+    evidence: tuple[BookingEvidence, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A message received (its receipt) with what processing it needs: its outcome, protected."""
+
+    receipt: Receipt
+    outcome: ReadOutcome | None
+    removals: Removals | None
+    encoded: EncodedPush | None
+    evidence: tuple[BookingEvidence, ...] | None
+
+
 @dataclass(frozen=True, slots=True)
 class Ingestor:
     """The pipeline's settings and store, bound once; the functions below are its short forms."""
@@ -185,6 +214,9 @@ class Ingestor:
     screening: ScreeningStage | None = None
     #: Resolve every stored traveller and API person into identities (off only to measure what it costs).
     identities: bool = True
+    #: Parts of split pushes waiting for the rest, as read (by message): stored from here when the push is
+    #: complete, instead of being read again from the inbox (a crash loses nothing: they are read again).
+    _parts: dict[int, _Part] = field(default_factory=dict, repr=False, compare=False)
 
     # -- receiving ----------------------------------------------------------------------------------
 
@@ -203,20 +235,67 @@ class Ingestor:
 
     def receive_prepared(self, prepared: Prepared, *, sender: str, channel: str) -> IngestResult:
         """The store's half of :meth:`ingest`, for a payload :func:`prepare` read (maybe elsewhere)."""
+        return self.receive_batch([prepared], sender=sender, channel=channel)
+
+    def receive_batch(self, batch: Sequence[Prepared], *, sender: str, channel: str) -> IngestResult:
+        """Receive the payloads of ``batch`` together, then process their messages one by one.
+
+        The receipts of all their messages are one durable transaction (one wait for the disk for the
+        batch); each message is then processed in a transaction of its own (`Inbox.processing`): a crash
+        in between leaves received messages, which `resume` (or a re-delivery) processes."""
         result = IngestResult()
-        for unit in prepared.units:
-            self._ingest_one(unit, sender=sender, channel=channel, result=result, source=prepared.source)
+        kept: list[_Kept] = []
+        with self.store.receiving():
+            for prepared in batch:
+                for unit in prepared.units:
+                    received = self._receive(unit, sender=sender, channel=channel, source=prepared.source)
+                    if received is None:
+                        result.out_of_scope += 1
+                    else:
+                        kept.append(received)
+        taken: set[int] = set()
+        for item in kept:
+            receipt = item.receipt
+            result.messages += 1
+            result.message_ids.append(receipt.message_id)
+            if receipt.duplicate:
+                result.duplicates += 1
+                if receipt.state not in self._waiting or receipt.message_id in taken:
+                    # processed before (or quarantined, or earlier in this batch): a re-delivery is
+                    # counted, not processed again
+                    continue
+            elif item.removals:
+                result.removed.update(item.removals)
+                self._log_removals(receipt.message_id, item.removals)
+            taken.add(receipt.message_id)
+            with self.store.processing():  # one transaction: a crash leaves the message as received
+                state = receipt.state
+                if receipt.duplicate:
+                    # A part waiting at its receipt may have been stored since, with a part received after
+                    # it in this batch: its state now decides.
+                    message = self.store.message(receipt.message_id)
+                    state = message.state if message is not None else state
+                    if state not in self._waiting:
+                        continue
+                self._process(
+                    receipt.message_id,
+                    item.outcome,
+                    sender=sender,
+                    result=result,
+                    protected=True,
+                    state=state,
+                    encoded=item.encoded,
+                    evidence=item.evidence,
+                )
         return result
 
-    def _ingest_one(
-        self, unit: _Unit, *, sender: str, channel: str, result: IngestResult, source: str | None = None
-    ) -> None:
+    def _receive(self, unit: _Unit, *, sender: str, channel: str, source: str | None) -> _Kept | None:
+        """Keep one message in the inbox, protected first; None when it is outside the notified scope."""
         outcome = unit.outcome
         if isinstance(outcome, (PnrPush, PassengerList)) and not self._in_scope(outcome):
             # Not kept at all (Art 2): no inbox row, no raw bytes; one count per day.
             self.store.count_discarded(OUT_OF_SCOPE, day=self.clock.now().date())
-            result.out_of_scope += 1
-            return
+            return None
         removals: Removals | None = None
         encoded: EncodedPush | None = None
         evidence: tuple[BookingEvidence, ...] | None = None
@@ -235,25 +314,7 @@ class Ingestor:
             policy=self.policy.version,
             source=source,
         )
-        result.messages += 1
-        result.message_ids.append(receipt.message_id)
-        if receipt.duplicate:
-            result.duplicates += 1
-            if receipt.state not in self._waiting:
-                return  # processed before (or quarantined): a re-delivery is counted, not processed again
-        elif removals:
-            result.removed.update(removals)
-            self._log_removals(receipt.message_id, removals)
-        self._process(
-            receipt.message_id,
-            outcome,
-            sender=sender,
-            result=result,
-            protected=True,
-            state=receipt.state,
-            encoded=encoded,
-            evidence=evidence,
-        )
+        return _Kept(receipt, outcome, removals, encoded, evidence)
 
     def _in_scope(self, message: PnrPush | PassengerList) -> bool:
         flights: Sequence[Flight | None] = (
@@ -314,8 +375,20 @@ class Ingestor:
                 return
         series = store.add_part(mid, key=key, part=header.part or 1, final=bool(header.final_part))
         if series.complete:
-            self._store_series(series, {mid: push}, result, ahead, known)
+            pushes = {mid: push}
+            for other in series.parts.values():
+                waiting = self._parts.pop(other, None)
+                if waiting is not None:  # read in this process: not read again from the inbox
+                    pushes[other] = waiting.push
+                    if waiting.encoded is not None:
+                        ahead[other] = waiting.encoded
+                    if waiting.evidence is not None:
+                        known[other] = waiting.evidence
+            self._store_series(series, pushes, result, ahead, known)
         else:
+            self._parts[mid] = _Part(push, ahead.get(mid), known.get(mid))
+            while len(self._parts) > _PARTS_KEPT:  # the oldest are read again when their push completes
+                del self._parts[next(iter(self._parts))]
             result.waiting_parts += 1
             _log.info(
                 "message %d is part %d of split push %d; waiting for parts %s",
@@ -464,7 +537,8 @@ class Ingestor:
             outcome = ParseError(f"{len(units)} messages where one was kept")
         result.message_ids.append(message_id)
         state = MessageState.RECEIVED if message.state is MessageState.QUARANTINED else message.state
-        self._process(message_id, outcome, sender=message.sender, result=result, state=state)
+        with store.processing():
+            self._process(message_id, outcome, sender=message.sender, result=result, state=state)
         return result
 
     def resume(self) -> IngestResult:
@@ -481,7 +555,8 @@ class Ingestor:
                     if series is not None and series.state == "open" and not series.complete:
                         continue  # a part waiting for the rest of its push
                     if series is not None and series.state == "open":
-                        self._store_series(series, {}, result)
+                        with self.store.processing():
+                            self._store_series(series, {}, result)
                     else:
                         result.add(self.reprocess(message.id))
                 after = batch[-1].id
@@ -495,9 +570,10 @@ class Ingestor:
             if 1 not in series.parts and series.final_part is None:
                 # never a first or a last part: single messages numbered with a bare counter
                 for mid in series.parts.values():
-                    push = self._reread_push(mid)
-                    if push is not None:
-                        self._store_push([(mid, push)], result)
+                    with self.store.processing():
+                        push = self._reread_push(mid)
+                        if push is not None:
+                            self._store_push([(mid, push)], result)
                 self.store.close_series(series.id, "stored", reason="parts stored one by one")
                 continue
             seconds = int(self.split_timeout.total_seconds())

@@ -133,17 +133,24 @@ def ingest_paths(
     gc.set_threshold(_GC_THRESHOLD, *thresholds[1:])
     try:
         total.add(ingestor.resume())
-        for done, (path, prepared) in enumerate(
-            _read_all(files, policy=policy, card_key=card_key, received_on=received_on, readers=readers),
-            start=1,
+        done = 0
+        for batch in _read_all(
+            files, policy=policy, card_key=card_key, received_on=received_on, readers=readers
         ):
-            if isinstance(prepared, OSError):
-                _log.warning("cannot read %s: %s", path, prepared.strerror or prepared)
-                unreadable.append(str(path))
-            else:
-                total.add(ingestor.receive_prepared(prepared, sender=sender, channel=_CHANNEL))
-            if progress is not None:
-                progress(done, len(files), path)
+            # the files read already are received together: one durable commit for their receipts
+            ready: list[Prepared] = []
+            for path, prepared in batch:
+                if isinstance(prepared, OSError):
+                    _log.warning("cannot read %s: %s", path, prepared.strerror or prepared)
+                    unreadable.append(str(path))
+                else:
+                    ready.append(prepared)
+            if ready:
+                total.add(ingestor.receive_batch(ready, sender=sender, channel=_CHANNEL))
+            for path, _ in batch:
+                done += 1
+                if progress is not None:
+                    progress(done, len(files), path)
     finally:
         gc.set_threshold(*thresholds)
         store.close()
@@ -188,12 +195,13 @@ def _read_all(
     card_key: bytes | None,
     received_on: date,
     readers: int | None,
-) -> Iterator[tuple[Path, Prepared | OSError]]:
-    """Each file with what reading it gave, in order; read ahead by a pool of processes when it pays."""
+) -> Iterator[list[tuple[Path, Prepared | OSError]]]:
+    """Each file with what reading it gave, in order, in batches of those read already (at least one);
+    read ahead by a pool of processes when it pays."""
     count = max(0, (os.cpu_count() or 1) - 1) if readers is None else readers
     if count == 0 or len(files) < _POOL_MIN_FILES:
         for path in files:
-            yield path, _prepare_file(path, policy, card_key, received_on)
+            yield [(path, _prepare_file(path, policy, card_key, received_on))]
         return
     window = 4 * count  # enough read ahead to keep the readers busy, bounded so memory stays flat
     # Spawned, not forked: a reader must inherit no database connection (nor its locks) from the writer.
@@ -208,13 +216,17 @@ def _read_all(
         for path in islice(queued, window):
             pending.append((path, pool.submit(_prepare_file, path, policy, card_key, received_on)))
         while pending:
-            path, future = pending.popleft()
-            following = next(queued, None)
-            if following is not None:
-                pending.append(
-                    (following, pool.submit(_prepare_file, following, policy, card_key, received_on))
-                )
-            yield path, future.result()
+            batch: list[tuple[Path, Prepared | OSError]] = []
+            # the next file (waited for), then those after it already read
+            while pending and (not batch or pending[0][1].done()):
+                path, future = pending.popleft()
+                following = next(queued, None)
+                if following is not None:
+                    pending.append(
+                        (following, pool.submit(_prepare_file, following, policy, card_key, received_on))
+                    )
+                batch.append((path, future.result()))
+            yield batch
 
 
 def status(url: str, *, clock: Clock) -> dict[str, Any]:

@@ -871,6 +871,21 @@ class Inbox(Protocol):
         """Count one message that is not kept at all (e.g. outside the notified scope)."""
         ...
 
+    def processing(self) -> AbstractContextManager[None]:
+        """Inside the block, this thread's store calls are one transaction, committed when the block ends
+        and undone as a whole when it ends by an exception: the steps of one kept message (parsed, stored,
+        merged, resolved, stored state) commit together, so a crash leaves the message as it was received
+        and it is processed again from its kept bytes. Only for steps whose writes the kept message gives
+        again (not `receive`, whose commit must be durable at once). Nested blocks join the outer one."""
+        ...
+
+    def receiving(self) -> AbstractContextManager[None]:
+        """Inside the block, this thread's `receive` (and `count_discarded`) calls are one transaction,
+        durable when the block ends (a batch of messages received together: one wait for the disk, not
+        one per message); nothing is received if it ends by an exception. Nothing is acknowledged to a
+        sender before the block ends."""
+        ...
+
 
 class PushSeries(Protocol):
     """The parts of split pushes, held until the whole push is there (reassembly)."""

@@ -30,7 +30,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -244,11 +244,20 @@ def _new_ids(connection: Connection, table: sa.Table, count: int) -> list[int]:
     """
     if count <= 0:
         return []
-    if connection.dialect.name == "postgresql":
-        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
-        values = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
-        return sorted(connection.execute(values).scalars())
-    last = connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    # By the driver: SQLAlchemy's compiling and caching of these small statements cost more than running
+    # them (several per message).
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if connection.dialect.name == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                (table.name, count),
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT max(id) FROM {connection.dialect.identifier_preparer.format_table(table)}")
+        last = cursor.fetchone()[0] or 0
+    finally:
+        cursor.close()
     return list(range(last + 1, last + 1 + count))
 
 
@@ -274,15 +283,11 @@ def _bulk_insert(
         if name in json_text:
             converters.append(None)
         elif isinstance(column_type, sa.JSON):
-            converters.append(_fast_dumps)
+            converters.append(_each(_fast_dumps))
         else:
             converters.append(column_type.dialect_impl(dialect).bind_processor(dialect))
     values = [[row[name] for name in names] for row in rows]
-    for i, convert in enumerate(converters):
-        if convert is not None:
-            for value in values:
-                if value[i] is not None:
-                    value[i] = convert(value[i])
+    _convert_columns(values, converters)
     quote = dialect.identifier_preparer.quote
     target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))})"
     driver = connection.connection.driver_connection
@@ -299,6 +304,39 @@ def _bulk_insert(
             cursor.close()
 
 
+class _each:  # a marker, read as "convert each value"
+    """A converter to run on every value, not once per distinct one (JSON: ``1`` and ``True`` are equal
+    keys of a dict, not the same document)."""
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert: Any) -> None:
+        self.convert = convert
+
+
+def _convert_columns(values: list[list[Any]], converters: Sequence[Any]) -> None:
+    """Put each column's values through its converter (None: none), in place, once per distinct value: the
+    rows of one push share most of theirs (its flight date, the instant it was stored), and a bind
+    processor (an instant's zone check and format) costs more than a look-up."""
+    for i, convert in enumerate(converters):
+        if convert is None:
+            continue
+        if isinstance(convert, _each):
+            for value in values:
+                if value[i] is not None:
+                    value[i] = convert.convert(value[i])
+            continue
+        done: dict[Any, Any] = {}
+        for value in values:
+            given = value[i]
+            if given is None:
+                continue
+            try:
+                value[i] = done[given]
+            except KeyError:
+                value[i] = done[given] = convert(given)
+
+
 def _bulk_update(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Update the rows of ``table`` named by each dict's ``id`` with its other values (the same keys in
     every dict), as one executemany of the driver (SQLAlchemy's would process every row in Python).
@@ -309,11 +347,7 @@ def _bulk_update(connection: Connection, table: sa.Table, rows: list[dict[str, A
     names = [name for name in rows[0] if name != "id"]
     converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
     values = [[row[name] for name in names] + [row["id"]] for row in rows]
-    for i, convert in enumerate(converters):
-        if convert is not None:
-            for value in values:
-                if value[i] is not None:
-                    value[i] = convert(value[i])
+    _convert_columns(values, converters)
     mark = "%s" if dialect.name == "postgresql" else "?"
     quote = dialect.identifier_preparer.quote
     assignments = ", ".join(f"{quote(name)} = {mark}" for name in names)
@@ -377,8 +411,8 @@ class SqlStore(
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        if getattr(self._pinned, "connection", None) is not None:  # inside another: that one serves
-            yield
+        if getattr(self._pinned, "connection", None) is not None or self._processing() is not None:
+            yield  # inside another (or inside a message's processing transaction): that one serves
             return
         with self._reader.connect() as connection:
             self._pinned.connection = connection
@@ -391,8 +425,46 @@ class SqlStore(
         if getattr(self._pinned, "connection", None) is not None:
             raise StoreError("a write inside store.reading(): write before or after the reads")
 
+    def _processing(self) -> Connection | None:
+        """The connection of this thread's `processing` block, if it is inside one."""
+        connection: Connection | None = getattr(self._pinned, "processing", None)
+        return connection
+
+    @contextmanager
+    def processing(self) -> Iterator[None]:
+        """One transaction for every store call of this thread inside the block (see `Inbox.processing`).
+
+        It is a derived transaction (`_write_derived`): what it writes, the kept message gives again. The
+        calls inside take the block's connection for their reads too, so they see what the block wrote."""
+        with self._pinning(self._write_derived):
+            yield
+
+    @contextmanager
+    def receiving(self) -> Iterator[None]:
+        """One durable transaction for the receipts of this thread inside the block (see
+        `Inbox.receiving`): its commit waits for the disk, as `receive`'s own does."""
+        with self._pinning(self._write):
+            yield
+
+    @contextmanager
+    def _pinning(self, begin: Callable[[], AbstractContextManager[Connection]]) -> Iterator[None]:
+        """This thread's store calls inside the block share the transaction ``begin`` opens."""
+        if self._processing() is not None:
+            yield  # nested: the outer block's transaction serves
+            return
+        with begin() as connection:
+            self._pinned.processing = connection
+            try:
+                yield
+            finally:
+                self._pinned.processing = None
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        pinned = self._processing()
+        if pinned is not None:
+            yield pinned
+            return
         self._not_reading()
         with self._write_turn, self._writer.begin() as connection:
             yield connection
@@ -410,6 +482,10 @@ class SqlStore(
         process a moment earlier would have left it (which resume, run at every start, takes up again, as
         tests/pipeline/test_no_loss.py shows for every such moment), and never inconsistent.
         """
+        pinned = self._processing()
+        if pinned is not None:
+            yield pinned
+            return
         self._not_reading()
         with self._write_turn, self._derived_writer.begin() as connection:
             if connection.dialect.name == "postgresql":
@@ -418,7 +494,7 @@ class SqlStore(
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        pinned: Connection | None = getattr(self._pinned, "connection", None)
+        pinned: Connection | None = self._processing() or getattr(self._pinned, "connection", None)
         if pinned is not None:
             yield pinned
             return
@@ -1160,7 +1236,9 @@ class SqlStore(
                     stored_at=now,
                 )
             )
-            removed = self._reconcile_removals(connection, flight_id, flight_date)
+            # an update push changes its own bookings only; a full push may remove any other
+            pushed_ids = None if first.function == FULL_PUSH else {state[key].id for key in keys}
+            removed = self._reconcile_removals(connection, flight_id, flight_date, pushed_ids)
             self._link_lists(connection, flight_id, flight_date, designators)
         result = PushResult(
             message_id=first_id,
@@ -1183,12 +1261,16 @@ class SqlStore(
         )
         return result
 
-    def _reconcile_removals(self, connection: Connection, flight_id: int, flight_date: date) -> int:
+    def _reconcile_removals(
+        self, connection: Connection, flight_id: int, flight_date: date, only: Collection[int] | None = None
+    ) -> int:
         """Which bookings have left the flight, from every push kept, whatever order they arrived in.
 
         A full push (function 22) is the whole flight: a booking whose latest version is older than a
         full push has left it (cancelled or rebooked), removed by the first full push after that version.
-        Returns how many bookings this call marked removed.
+        ``only``: the bookings an update push (not full) stored; no other booking's latest version, nor the
+        flight's full pushes, changed, so no other booking's removal can have. Returns how many bookings
+        this call marked removed.
         """
         fp, b, v, r = t.flight_pushes, t.bookings, t.booking_versions, t.booking_removals
         fulls = connection.execute(
@@ -1196,29 +1278,26 @@ class SqlStore(
             .where(fp.c.flight_id == flight_id, fp.c.function == FULL_PUSH)
             .order_by(fp.c.pushed_at, fp.c.message_id)
         ).all()
-        every = v.alias("every_version")  # the booking's versions, apart from its current one joined below
-        latest = (
-            sa.select(sa.func.max(every.c.pushed_at))
-            .where(every.c.booking_id == b.c.id)
-            .scalar_subquery()
-            .label("last")
-        )
-        rows = connection.execute(
-            sa.select(b.c.id, b.c.cancelled, v.c.cancelled.label("version_cancelled"), latest)
+        if not fulls and only is not None:
+            return 0  # no full push: nothing has left the flight, and nothing was recorded as removed
+        # The current version is the latest by push time, so its push time is the booking's latest.
+        query = (
+            sa.select(b.c.id, b.c.cancelled, v.c.cancelled.label("version_cancelled"), b.c.current_pushed_at)
             .select_from(b.join(v, v.c.id == b.c.current_version_id))
             .where(b.c.flight_id == flight_id)
-        ).all()
-        recorded = dict(
-            connection.execute(
-                sa.select(r.c.booking_id, r.c.message_id).where(r.c.flight_id == flight_id)
-            ).all()
         )
+        removals = sa.select(r.c.booking_id, r.c.message_id).where(r.c.flight_id == flight_id)
+        if only is not None:
+            query = query.where(b.c.id.in_(sorted(only)))
+            removals = removals.where(r.c.booking_id.in_(sorted(only)))
+        rows = connection.execute(query).all()
+        recorded = dict(connection.execute(removals).all())
         now = self._now()
         newly = 0
         for row in rows:
             removed_by = None
             if not row.version_cancelled:
-                later = [push for push in fulls if push.pushed_at > row.last]
+                later = [push for push in fulls if push.pushed_at > row.current_pushed_at]
                 removed_by = later[0] if later else None
             cancelled = bool(row.version_cancelled) or removed_by is not None
             if cancelled != row.cancelled:

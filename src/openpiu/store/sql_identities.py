@@ -21,11 +21,13 @@ Logs name ids and counts only.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,6 +106,40 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]
 
 #: One statement per query, its IN list bound at execution (not a parameter built per value).
 _VALUES: sa.BindParameter[Any] = sa.bindparam("values", expanding=True)
+
+
+#: The resolving step's look-ups by a list of values, as SQL text with ``{values}`` where the list goes: run
+#: by the driver with the list as one parameter (SQLite: a JSON array read by ``json_each``; PostgreSQL: an
+#: array), so neither SQLAlchemy's compiler nor its expansion of thousands of values runs per message.
+_MEMBERS_OF_BOOKINGS = (
+    "SELECT booking_id, chain, identity_id, signature, booking_signature FROM identity_members"
+    " WHERE booking_id {values}"
+)
+_KEYS_OF_BOOKINGS = "SELECT digest, birth, booking_id, chain FROM identity_keys WHERE booking_id {values}"
+_HOLDERS = (
+    "SELECT DISTINCT digest, identity_id, birth FROM identity_keys"
+    " WHERE digest {values} AND identity_id IS NOT NULL"
+)
+
+
+@cache
+def _driver_sql(statement: str, postgresql: bool) -> str:
+    return statement.format(values="= ANY(%s)" if postgresql else "IN (SELECT value FROM json_each(?))")
+
+
+def _rows_in(connection: Connection, statement: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` (one of the texts above) for ``values`` (strings or integers), on the
+    connection's transaction."""
+    if not values:
+        return []
+    postgresql = connection.dialect.name == "postgresql"
+    parameter: Any = list(values) if postgresql else json.dumps(list(values))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_driver_sql(statement, postgresql), (parameter,))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _add(a: IdentityCounts, b: IdentityCounts) -> IdentityCounts:
@@ -287,21 +323,17 @@ class IdentitiesMixin(SqlBase):
         version (its signature: most pushes repeat the booking) needs nothing read but its chain's members;
         only keys new to their chain are looked up.
         """
-        k, im = t.identity_keys, t.identity_members
+        k = t.identity_keys
         earlier = sorted({b.booking_id for b in bookings if b.earlier})
         chains: dict[tuple[int, str | None], int] = {}
         signatures: set[tuple[int, str | None, str | None]] = set()  # (booking, chain, signature)
         booking_signatures: set[tuple[int, str | None]] = set()
-        query = sa.select(
-            im.c.booking_id, im.c.chain, im.c.identity_id, im.c.signature, im.c.booking_signature
-        ).where(im.c.booking_id.in_(_VALUES))
-        for chunk in _chunks(earlier):
-            for booking_id, chain, identity_id, signature, booking_signature in connection.execute(
-                query, {"values": list(chunk)}
-            ):
-                chains[(booking_id, chain)] = identity_id
-                signatures.add((booking_id, chain, signature))
-                booking_signatures.add((booking_id, booking_signature))
+        for booking_id, chain, identity_id, signature, booking_signature in _rows_in(
+            connection, _MEMBERS_OF_BOOKINGS, earlier
+        ):
+            chains[(booking_id, chain)] = identity_id
+            signatures.add((booking_id, chain, signature))
+            booking_signatures.add((booking_id, booking_signature))
         # The bookings whose keys must be read: an earlier version showed other keys than this one.
         reread = {
             b.booking_id
@@ -318,10 +350,7 @@ class IdentitiesMixin(SqlBase):
         # (digest, birth, booking, chain) of the keys the index holds for those bookings (a digest says its
         # kind).
         known: set[tuple[str, str | None, int, str | None]] = set()
-        held = sa.select(k.c.digest, k.c.birth, k.c.booking_id, k.c.chain).where(k.c.booking_id.in_(_VALUES))
-        for chunk in _chunks(sorted(reread)):
-            for row in connection.execute(held, {"values": list(chunk)}):
-                known.add((row.digest, row.birth, row.booking_id, row.chain))
+        known.update(_rows_in(connection, _KEYS_OF_BOOKINGS, sorted(reread)))
         rows: list[dict[str, Any]] = []
         for booking in bookings:
             if booking.earlier and booking.booking_id not in reread:
@@ -387,16 +416,9 @@ class IdentitiesMixin(SqlBase):
 
     def _holders(self, connection: Connection, digests: Sequence[str]) -> dict[str, tuple[Holder, ...]]:
         """The identities holding each digest (with the date-of-birth digests they hold it with)."""
-        k = t.identity_keys
         found: dict[str, set[Holder]] = defaultdict(set)
-        query = (
-            sa.select(k.c.digest, k.c.identity_id, k.c.birth)
-            .distinct()
-            .where(k.c.digest.in_(_VALUES), k.c.identity_id.is_not(None))
-        )
-        for chunk in _chunks(digests):
-            for digest, identity, birth in connection.execute(query, {"values": list(chunk)}):
-                found[digest].add(Holder(identity, birth))
+        for digest, identity, birth in _rows_in(connection, _HOLDERS, digests):
+            found[digest].add(Holder(identity, birth))
         return {
             digest: tuple(sorted(holders, key=lambda h: (h.identity, h.birth or "")))
             for digest, holders in found.items()
