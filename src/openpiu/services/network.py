@@ -74,23 +74,26 @@ _KINDS: dict[EvidenceKind, tuple[LinkKind, str]] = {
 
 def _unrelated(bookings: Iterable[int], travellers: dict[int, set[int]]) -> int:
     """How many parties hold a value: bookings with a traveller in common count once."""
-    parent: dict[object, object] = {}
-
-    def root(item: object) -> object:
-        parent.setdefault(item, item)
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
     found = list(bookings)
-    for booking in found:
-        root(("b", booking))
+    if len(found) < 2:  # most values: one booking's own (no need to join anyone)
+        return len(found)
+    first: dict[int, int] = {}  # a traveller -> the first of these bookings they travel on
+    parent = {booking: booking for booking in found}
+
+    def root(booking: int) -> int:
+        while parent[booking] != booking:
+            parent[booking] = parent[parent[booking]]
+            booking = parent[booking]
+        return booking
+
+    parties = len(parent)
+    for booking in parent:
         for person in travellers.get(booking, ()):
-            a, b = root(("b", booking)), root(("i", person))
-            if a != b:
+            seen = first.setdefault(person, booking)
+            if seen != booking and (a := root(booking)) != (b := root(seen)):
                 parent[a] = b
-    return len({root(("b", booking)) for booking in found})
+                parties -= 1
+    return parties
 
 
 class StoreGraph:

@@ -429,11 +429,11 @@ identity_members = sa.Table(
     "identity_members",
     metadata,
     _id(),
-    sa.Column("identity_id", Id, sa.ForeignKey("identities.id"), nullable=False, index=True),
+    sa.Column("identity_id", Id, sa.ForeignKey("identities.id"), nullable=False),
     # The occurrence: a traveller of a booking version, or an API person.
     sa.Column("traveller_id", Id, sa.ForeignKey("travellers.id"), unique=True),
     sa.Column("api_person_id", Id, sa.ForeignKey("api_persons.id"), unique=True),
-    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), index=True),
+    sa.Column("booking_id", Id, sa.ForeignKey("bookings.id")),
     # The same in every version of one booking's traveller (digest of its reference and name).
     sa.Column("chain", sa.String(32)),
     # Digests of the keys it showed and of its booking's own: a later version showing the same keys (most
@@ -446,6 +446,10 @@ identity_members = sa.Table(
     sa.Column("reasons", Document, nullable=False),
     sa.Column("assigned_at", UtcDateTime, nullable=False),
     sa.CheckConstraint("(traveller_id IS NULL) <> (api_person_id IS NULL)", name="one_occurrence"),
+    # Both ways between identities and bookings, covering: who travels on which booking is read from the
+    # index alone (a network's every hop asks it).
+    sa.Index(None, "identity_id", "booking_id"),
+    sa.Index(None, "booking_id", "identity_id"),
 )
 
 identity_keys = sa.Table(
@@ -455,13 +459,15 @@ identity_keys = sa.Table(
     # API person, or of a booking itself (contacts, card, agency: identity and chain empty).
     _id(),
     sa.Column("kind", sa.String(24), nullable=False),
-    sa.Column("digest", sa.String(32), nullable=False, index=True),
+    sa.Column("digest", sa.String(32), nullable=False),
     sa.Column("birth", sa.String(17)),  # digests of the date of birth, for the kinds that compare it
     sa.Column("identity_id", Id, sa.ForeignKey("identities.id"), index=True),
     sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), index=True),
     sa.Column("chain", sa.String(32)),
     sa.Column("api_person_id", Id, sa.ForeignKey("api_persons.id")),
     sa.Column("flight_date", sa.Date, nullable=False, index=True),
+    # Covering: a value's holders (bookings, identities) are counted and read from the index alone.
+    sa.Index(None, "digest", "identity_id", "booking_id"),
 )
 
 identity_judgements = sa.Table(

@@ -121,6 +121,28 @@ _HOLDERS = (
     " WHERE digest {values} AND identity_id IS NOT NULL"
 )
 
+#: The network's reads (`key_holders`, `travelling`, `booking_keys`), the same way: a network's hop asks
+#: for hundreds of values and reads thousands of narrow rows, which SQLAlchemy's row handling made cost
+#: more than the queries. ``coalesce(identity_id, 0) = 0`` picks a booking's own keys (contacts, card,
+#: agency) in a way no index on the identity serves (SQLite would otherwise walk the millions of booking
+#: keys, all "identity IS NULL", through it); the covering index on (digest, identity, booking) answers.
+_BOOKING_KEY = "coalesce(identity_id, 0) = 0 AND booking_id IS NOT NULL"
+_KEY_COUNTS = (
+    f"SELECT digest, count(*) FROM identity_keys WHERE digest {{values}} AND {_BOOKING_KEY} GROUP BY digest"
+)
+_KEY_HOLDERS = f"SELECT digest, booking_id FROM identity_keys WHERE digest {{values}} AND {_BOOKING_KEY}"
+_KEYS_OF_BOOKINGS_OWN = (
+    "SELECT DISTINCT booking_id, kind, digest FROM identity_keys"
+    f" WHERE booking_id {{values}} AND {_BOOKING_KEY}"
+)
+_TRAVELLING_IDENTITIES = (
+    "SELECT DISTINCT identity_id, booking_id FROM identity_members"
+    " WHERE identity_id {values} AND booking_id IS NOT NULL"
+)
+_TRAVELLING_BOOKINGS = (
+    "SELECT DISTINCT identity_id, booking_id FROM identity_members WHERE booking_id {values}"
+)
+
 
 @cache
 def _driver_sql(statement: str, postgresql: bool) -> str:
@@ -821,20 +843,14 @@ class IdentitiesMixin(SqlBase):
         return [_evidence(row) for row in rows]
 
     def key_holders(self, digests: Collection[str], *, most: int) -> KeyHolders:
-        k = t.identity_keys
-        # Written so that no index serves it: the digest's must (SQLite otherwise walks the millions of
-        # booking keys through the identity index, all of them "identity IS NULL").
-        booking_key = sa.and_(sa.func.coalesce(k.c.identity_id, 0) == 0, k.c.booking_id.is_not(None))
         counts: dict[str, int] = {}
         held: dict[str, set[int]] = defaultdict(set)
         with self._read() as connection:
             for chunk in _chunks(sorted(digests)):
-                counted = sa.select(k.c.digest, sa.func.count()).where(k.c.digest.in_(chunk), booking_key)
-                counts.update((d, int(n)) for d, n in connection.execute(counted.group_by(k.c.digest)))
+                counts.update((d, int(n)) for d, n in _rows_in(connection, _KEY_COUNTS, chunk))
             few = sorted(digest for digest, held in counts.items() if held <= most)
             for chunk in _chunks(few):
-                query = sa.select(k.c.digest, k.c.booking_id).where(k.c.digest.in_(chunk), booking_key)
-                for digest, booking in connection.execute(query):
+                for digest, booking in _rows_in(connection, _KEY_HOLDERS, chunk):
                     held[digest].add(int(booking))
         crowded = {d: n for d, n in counts.items() if n > most}
         return KeyHolders({d: frozenset(b) for d, b in held.items()}, crowded)
@@ -842,34 +858,22 @@ class IdentitiesMixin(SqlBase):
     def travelling(
         self, *, identity_ids: Collection[int] = (), booking_ids: Collection[int] = ()
     ) -> list[tuple[int, int]]:
-        im = t.identity_members
-        where: list[sa.ColumnElement[bool]] = []
-        where += [im.c.identity_id.in_(chunk) for chunk in _chunks(sorted(identity_ids))]
-        where += [im.c.booking_id.in_(chunk) for chunk in _chunks(sorted(booking_ids))]
-        if not where:
-            return []
-        query = (
-            sa.select(im.c.identity_id, im.c.booking_id)
-            .distinct()
-            .where(sa.or_(*where), im.c.booking_id.is_not(None))
-            .order_by(im.c.identity_id, im.c.booking_id)
-        )
+        found: set[tuple[int, int]] = set()
         with self._read() as connection:
-            return [(int(a), int(b)) for a, b in connection.execute(query)]
+            for statement, values in (
+                (_TRAVELLING_IDENTITIES, sorted(identity_ids)),
+                (_TRAVELLING_BOOKINGS, sorted(booking_ids)),
+            ):
+                for chunk in _chunks(values):
+                    found.update((int(a), int(b)) for a, b in _rows_in(connection, statement, chunk))
+        return sorted(found)
 
     def booking_keys(self, booking_ids: Collection[int]) -> list[tuple[int, EvidenceKind, str]]:
-        k = t.identity_keys
-        found: list[tuple[int, EvidenceKind, str]] = []
+        found: set[tuple[int, str, str]] = set()
         with self._read() as connection:
             for chunk in _chunks(sorted(booking_ids)):
-                query = (
-                    sa.select(k.c.booking_id, k.c.kind, k.c.digest)
-                    .distinct()
-                    .where(k.c.booking_id.in_(chunk), sa.func.coalesce(k.c.identity_id, 0) == 0)
-                    .order_by(k.c.booking_id, k.c.kind, k.c.digest)
-                )
-                found += [(int(b), EvidenceKind(kind), d) for b, kind, d in connection.execute(query)]
-        return found
+                found.update((int(b), k, d) for b, k, d in _rows_in(connection, _KEYS_OF_BOOKINGS_OWN, chunk))
+        return [(b, EvidenceKind(k), d) for b, k, d in sorted(found)]
 
     def identity_exists(self, identity_id: int) -> bool:
         with self._read() as connection:
