@@ -144,24 +144,53 @@ def _path(points: Sequence[tuple[float, float]], view: _View, *, closed: bool = 
     return "".join(parts) + ("Z" if closed else "")
 
 
-def _countries(view: _View, colours: MapColours) -> Iterator[str]:
+@cache
+def _country_paths(shift: int) -> tuple[tuple[float, float, float, float, str, str, str], ...]:
+    """Per country (shifted by ``shift`` tenths of a degree of longitude): its bounding box in degrees, its
+    rings as one SVG path in tenths of a degree (x east, y north), its code and its name, escaped.
+
+    Built once per process: the outline does not depend on the map, only the transform that places it
+    does (drawing every country anew took most of a traveller's page's time)."""
+    found = []
     for country in world_outline()["countries"]:
         west, south, east, north = (v / 10 for v in country["bbox"])
-        if north < view.south or south > view.north:
-            continue
-        for shift in (-360.0, 0.0, 360.0):  # the outline is drawn again where the map runs past ±180
-            if east + shift < view.west or west + shift > view.east:
-                continue
-            rings = []
-            for ring in country["rings"]:
-                points = [(ring[i] / 10 + shift, ring[i + 1] / 10) for i in range(0, len(ring), 2)]
-                rings.append(_path(points, view, closed=True))
-            fill = colours.schengen if country["code"] in SCHENGEN_STATES else colours.land
-            name = escape(country["name"] or "")
-            yield (
-                f'<path class="country" d="{"".join(rings)}" fill="{fill}" stroke="{colours.border}" '
-                f'stroke-width="0.6" fill-rule="evenodd"><title>{name}</title></path>'
+        rings = []
+        for ring in country["rings"]:
+            points = (f"{ring[i] + shift} {ring[i + 1]}" for i in range(0, len(ring), 2))
+            rings.append("M" + "L".join(points) + "Z")
+        found.append(
+            (
+                west + shift / 10,
+                south,
+                east + shift / 10,
+                north,
+                "".join(rings),
+                str(country["code"]),
+                escape(country["name"] or ""),
             )
+        )
+    return tuple(found)
+
+
+def _countries(view: _View, colours: MapColours) -> Iterator[str]:
+    """The countries in view, in one group whose transform projects tenths of a degree onto the map (the
+    border keeps its width in pixels whatever the zoom)."""
+    a, d = view.scale_x / 10, -view.scale_y / 10
+    yield (
+        f'<g class="countries" transform="matrix({a:.6f} 0 0 {d:.6f} '
+        f'{-view.west * view.scale_x:.2f} {view.north * view.scale_y:.2f})">'
+    )
+    for shift in (-3600, 0, 3600):  # the outline is drawn again where the map runs past ±180
+        for west, south, east, north, rings, code, name in _country_paths(shift):
+            if north < view.south or south > view.north or east < view.west or west > view.east:
+                continue
+            fill = colours.schengen if code in SCHENGEN_STATES else colours.land
+            yield (
+                f'<path class="country" d="{rings}" fill="{fill}" stroke="{colours.border}" '
+                f'stroke-width="0.6" vector-effect="non-scaling-stroke" fill-rule="evenodd">'
+                f"<title>{name}</title></path>"
+            )
+    yield "</g>"
 
 
 def _position(code: str) -> tuple[float, float] | None:
