@@ -12,12 +12,13 @@ Workload, per backend (a fresh SQLite file, or a private PostgreSQL schema dropp
   like this, many days of the same shape. Four copies in a row are the same people travelling again, dealt
   out anew on each copy's bookings (the traveller's page then shows several trips and their network),
   then come new people;
-- `openpiu serve` in its own process (uvicorn, one worker, as an operator runs it), and `--users`
-  threads here, each signed in as an analyst, opening for `--seconds` in turn: the hit queue (first page
-  and a later one), a hit, a flight's manifest, a booking with its versions, a traveller (with their
-  journeys and map) and a traveller's network (three hops, the section the traveller's page fetches once
-  shown), each chosen at random among the stored ones. Every page is a full request over HTTP
-  (cookies, CSRF-free GETs, the audit event each read writes).
+- `openpiu serve` in its own processes (uvicorn with `--workers`, default one per CPU, as
+  docs/operations.md advises an operator), and `--users` threads here, each signed in as an analyst,
+  opening for `--seconds` in turn: the hit queue (first page and a later one), a hit, a flight's
+  manifest, a booking with its versions, a traveller (with their journeys and map) and a traveller's
+  network (three hops, the section the traveller's page fetches once shown), each chosen at random
+  among the stored ones. Every page is a full request over HTTP (cookies, CSRF-free GETs, the audit
+  event each read writes).
 
 Figures: per page, requests, p50 / p95 / p99 latency (ms) and throughput; target p95 <= 300 ms for the
 queue, flight, booking and traveller pages (issue 6), <= 500 ms for the network (issue 7). Baseline in
@@ -303,7 +304,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def serve(url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "OPENPIU_DATA_DIR": str(data_dir),
@@ -318,6 +319,8 @@ def serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "127.0.0.1",
         "--port",
         str(port),
+        "--workers",
+        str(workers),
     ]
     # Its log goes to a file (a pipe nobody reads would stop the server once full), shown when it fails.
     with (data_dir / SERVER_LOG).open("wb") as log_file:
@@ -430,6 +433,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (the server's worker processes), from /proc."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children[parent].append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return found
+
+
 def machine_busy() -> float:
     """CPU seconds the whole machine was busy so far (all its CPUs, not idle nor waiting), /proc/stat."""
     ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
@@ -460,14 +481,16 @@ class CpuMeter:
     def __init__(self, server: int, url: str) -> None:
         self.server, self.url = server, url
         self.backends = {pid: cpu_seconds(pid) for pid in database_backends(url)}
-        self.started = (cpu_seconds(server), time.process_time(), machine_busy(), time.monotonic())
+        self.processes = {pid: cpu_seconds(pid) for pid in process_tree(server)}
+        self.started = (time.process_time(), machine_busy(), time.monotonic())
 
     def done(self, requests: int) -> dict[str, float]:
-        server, client, busy, wall = self.started
+        client, busy, wall = self.started
         ended_busy = machine_busy()
         backends = sum(cpu_seconds(pid) - self.backends.get(pid, 0.0) for pid in database_backends(self.url))
+        server = sum(cpu_seconds(pid) - self.processes.get(pid, 0.0) for pid in process_tree(self.server))
         used = {
-            "server": cpu_seconds(self.server) - server,
+            "server": server,
             "database": backends,
             "client": time.process_time() - client,
         }
@@ -573,6 +596,11 @@ def database(
     log(f"postgresql: {cached} copied in {time.monotonic() - started:.0f} s")
     url = postgres_url(args.postgres, run)
     upgrade(url)
+    # As autovacuum leaves a database at rest: statistics, and the visibility map that lets an index
+    # answer alone (a covering index's rows are otherwise checked in the table one by one).
+    started = time.monotonic()
+    postgres_admin(url, "VACUUM (ANALYZE)")
+    log(f"postgresql: vacuumed in {time.monotonic() - started:.0f} s")
     return url, int(copies_file.read_text())
 
 
@@ -588,7 +616,7 @@ def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str
         names = add_users(url, scratch, args.users)
         ids = samples(url, random.Random(args.seed))
         port = free_port()
-        server = serve(url, scratch, port)
+        server = serve(url, scratch, port, args.workers)
         try:
             meter = CpuMeter(server.pid, url)
             try:
@@ -660,6 +688,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--travellers", type=int, default=1_000_000, help="traveller rows to reach")
     parser.add_argument("--users", type=int, default=8, help="concurrent signed-in users (default 8)")
     parser.add_argument("--seconds", type=float, default=30, help="how long the users work (default 30)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes (`openpiu serve --workers`; default: one per CPU, as docs/operations.md says)",
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, metavar="URL")
     parser.add_argument(
@@ -678,6 +712,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": args.scale,
         "travellers_wanted": args.travellers,
         "users": args.users,
+        "server_workers": args.workers,
         "seconds": args.seconds,
         "runs": {},
     }
@@ -687,7 +722,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"# {report['machine']}; {args.users} users for {args.seconds:.0f} s; {report['when']}")
+        print(
+            f"# {report['machine']}; {args.users} users for {args.seconds:.0f} s; "
+            f"{args.workers} server processes; {report['when']}"
+        )
         for backend, run in report["runs"].items():
             if not isinstance(run, str):
                 print(f"# {backend}: {run['stored']} after {run['copies']} copies of the generated day")

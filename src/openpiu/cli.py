@@ -241,6 +241,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="server processes, each on its own CPU (default: OPENPIU_WEB_WORKERS, else 1)",
+    )
 
     carrier = commands.add_parser(
         "carrier",
@@ -612,7 +618,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "status":
         return _status(args.db, as_json=args.json)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.db)
+        return _serve(args.host, args.port, args.db, args.workers)
     if args.command == "carrier":
         return _carrier(args)
     if args.command == "worker":
@@ -1370,7 +1376,7 @@ def _status(url_option: str | None, *, as_json: bool) -> int:
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _serve(host: str, port: int, url_option: str | None) -> int:
+def _serve(host: str, port: int, url_option: str | None, workers_option: int | None = None) -> int:
     console = Console(stderr=True, soft_wrap=True)
     if not 0 < port < 65536:
         console.print(f"--port must be between 1 and 65535, got {port}", style="red", markup=False)
@@ -1379,6 +1385,10 @@ def _serve(host: str, port: int, url_option: str | None) -> int:
         settings = Settings.from_env()
     except SettingsError as error:
         console.print(str(error), style="red", markup=False)
+        return EXIT_USAGE
+    workers = settings.web_workers if workers_option is None else workers_option
+    if not 0 < workers <= 64:
+        console.print(f"--workers must be between 1 and 64, got {workers}", style="red", markup=False)
         return EXIT_USAGE
     url = url_option or settings.database_url
     if not _create_sqlite_if_missing(url, console):
@@ -1398,9 +1408,14 @@ def _serve(host: str, port: int, url_option: str | None) -> int:
     os.environ["OPENPIU_DATABASE_URL"] = url
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console.print(
-        f"push endpoint: http://{host}:{port}/api/v1/push, database {redact_url(url)}", markup=False
+        f"push endpoint: http://{host}:{port}/api/v1/push, database {redact_url(url)}"
+        + (f", {workers} server processes" if workers > 1 else ""),
+        markup=False,
     )
     try:
+        # Requests run Python code under one interpreter lock per process: more processes use more CPUs.
+        # Each keeps nothing of its own between requests (sessions, sign-in throttling and the audit chain
+        # are in the database), so any of them may answer any request.
         uvicorn.run(
             "openpiu.web.app:serve_app",
             factory=True,
@@ -1408,6 +1423,7 @@ def _serve(host: str, port: int, url_option: str | None) -> int:
             port=port,
             log_level=settings.log_level.lower(),
             lifespan="on",
+            workers=workers if workers > 1 else None,
         )
     except SystemExit as exit_:  # uvicorn exits when it cannot start (port taken, database not up to date)
         return EXIT_OK if exit_.code in (None, 0) else EXIT_FAILED

@@ -63,6 +63,8 @@ ENVIRONMENT_VARIABLES: Final[Mapping[str, str]] = {
     "is quarantined (default 300)",
     "OPENPIU_FOLLOW_MAX_DAYS": "longest term of a follow on a traveller identity before it must be "
     "reviewed, in days (default 90)",
+    "OPENPIU_WEB_WORKERS": "server processes `openpiu serve` runs, each answering requests on its own "
+    "CPU (default 1; set it to the number of CPUs the server may use)",
     "OPENPIU_SESSION_IDLE_TIMEOUT": "seconds without a request after which a web session ends "
     "(default 1800: 30 minutes)",
     "OPENPIU_SESSION_MAX_AGE": "seconds after sign-in when a web session ends whatever the activity "
@@ -115,6 +117,7 @@ class Settings:
     scope_file: Path | None = None  # None: every flight is in scope
     split_timeout_seconds: int = 300
     follow_max_days: int = 90
+    web_workers: int = 1
     session_idle_seconds: int = 1800
     session_max_age_seconds: int = 43_200
     login_max_failures: int = 5
@@ -229,6 +232,7 @@ class Settings:
             scope_file=path("OPENPIU_SCOPE_FILE"),
             split_timeout_seconds=positive("OPENPIU_SPLIT_TIMEOUT", 300),
             follow_max_days=positive("OPENPIU_FOLLOW_MAX_DAYS", 90),
+            web_workers=positive("OPENPIU_WEB_WORKERS", 1),
             session_idle_seconds=positive("OPENPIU_SESSION_IDLE_TIMEOUT", 1800),
             session_max_age_seconds=positive("OPENPIU_SESSION_MAX_AGE", 43_200),
             login_max_failures=positive("OPENPIU_LOGIN_MAX_FAILURES", 5),

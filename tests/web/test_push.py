@@ -453,6 +453,7 @@ def test_carrier_commands_usage(data_dir: Path, capsys: pytest.CaptureFixture[st
     assert code == 1
     assert "not valid JSON" in err
     assert run(capsys, "serve", "--port", "70000")[0] == 2
+    assert run(capsys, "serve", "--workers", "0")[0] == 2
 
 
 def free_port() -> int:
@@ -462,7 +463,9 @@ def free_port() -> int:
         return port
 
 
-def test_openpiu_serve_receives_a_push_over_real_http(tmp_path: Path, edifact: bytes) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_openpiu_serve_receives_a_push_over_real_http(tmp_path: Path, edifact: bytes, workers: int) -> None:
+    """One server process, or several (any of them may take the push)."""
     data = tmp_path / "data"
     token = add_carrier(data / "carriers.json", "LH")
     url = f"sqlite:///{tmp_path / 'db' / 'serve.db'}"  # does not exist yet: serve creates it
@@ -471,9 +474,10 @@ def test_openpiu_serve_receives_a_push_over_real_http(tmp_path: Path, edifact: b
     env |= {"OPENPIU_DATA_DIR": str(data), "OPENPIU_CARD_HASH_KEY": KEY, "OPENPIU_LOG_LEVEL": "WARNING"}
     log = tmp_path / "serve.log"
     base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "openpiu.cli", "serve", "--port", str(port), "--db", url]
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "openpiu.cli", "serve", "--port", str(port), "--db", url],
+            [*command, "--workers", str(workers)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
