@@ -42,6 +42,9 @@ def _chunks(values: Collection[int]) -> list[list[int]]:
 
 #: The follow's anchor occurrence: the identity it belongs to now is the one followed.
 _ANCHOR = t.identity_members.alias("anchor")
+_FIRST_VERSION = t.identity_members.alias("first_version")
+_ASKED = t.identity_members.alias("asked")
+_OTHER = t.identity_members.alias("other")
 
 
 def _follow_columns() -> list[Any]:
@@ -291,7 +294,7 @@ class FollowsMixin(SqlBase):
         f, im, a = t.follows, t.identity_members, _ANCHOR
         # A later version of a booking's traveller joins through the booking itself: the evidence that
         # first linked this booking's traveller to the identity is its first version's.
-        first = t.identity_members.alias("first_version")
+        first = _FIRST_VERSION
         first_reasons = (
             sa.select(first.c.reasons)
             .where(first.c.booking_id == im.c.booking_id, first.c.chain == im.c.chain)
@@ -342,8 +345,7 @@ class HistoriesMixin(SqlBase):
     def identity_bookings(self, traveller_ids: Collection[int]) -> list[IdentityBooking]:
         if not traveller_ids:
             return []
-        asked = t.identity_members.alias("asked")
-        other = t.identity_members.alias("other")
+        asked, other = _ASKED, _OTHER
         found: list[IdentityBooking] = []
         with self._read() as connection:
             for chunk in _chunks(traveller_ids):
