@@ -39,8 +39,10 @@ format: sync
 types: sync
 	$(RUN) mypy
 
+# In parallel: most of a run waits (subprocesses, PostgreSQL, RabbitMQ, the browser), so the waits overlap.
+# One worker per CPU; a module's tests stay on one worker (tests/conftest.py), in collection order.
 unit: sync
-	$(RUN) pytest
+	$(RUN) pytest -n auto --dist loadgroup --no-loadscope-reorder
 
 test: lint types unit
 
