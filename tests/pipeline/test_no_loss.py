@@ -186,7 +186,12 @@ def unaccounted(url: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    "backend",
+    # Each of this module's long tests is a unit of its own for pytest-xdist (tests/conftest.py): the
+    # runs on the two backends, and the tests below, go to whichever worker is free, beside each other.
+    [pytest.param(b, marks=pytest.mark.xdist_group(f"no_loss_killed_{b}")) for b in ("sqlite", "postgresql")],
+)
 def test_ingest_killed_again_and_again_ends_as_one_uninterrupted_run(
     backend: str, world: World, new_database: Callable[[], str], tmp_path: Path
 ) -> None:
@@ -307,6 +312,7 @@ def copy_sqlite(url: str, to: Path) -> str:
 
 
 @pytest.mark.timeout(240)
+@pytest.mark.xdist_group("no_loss_crash")
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_crash_between_any_two_store_calls_is_recovered(
     backend: str,
@@ -366,24 +372,44 @@ CURRENT_STATE = {"bookings": {"cancelled", "current_pushed_at", "current_version
 REMOVALS = "booking_removals"
 
 
-def ordered_and_shuffled(world: World, new_database: Callable[[], str]) -> tuple[str, str]:
+@pytest.fixture(scope="module", params=["sqlite"])
+def ordered_and_shuffled(
+    request: pytest.FixtureRequest, world: World, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """A database given every message once in order, and one given each twice in a shuffled order, on the
+    backend of the fixture's parameter.
+
+    Made once for the two tests below, which only read them (the two ingests are most of their time)."""
+    backend = request.param
     files = world.files()
     shuffled = files * 2
     random.Random(SEED).shuffle(shuffled)
     assert shuffled[: len(files)] != files
-    in_order, out_of_order = new_database(), new_database()
-    key = bytes.fromhex(CARD_KEY)
-    ingest_paths(files, url=in_order, clock=FixedClock(AT), card_key=key)
-    ingest_paths(shuffled, url=out_of_order, clock=FixedClock(AT), card_key=key)
-    return in_order, out_of_order
+    folder = tmp_path_factory.mktemp("shuffled")
+    with contextlib.ExitStack() as schemas:
+        in_order, out_of_order = (
+            schemas.enter_context(postgres_schema())
+            if backend == "postgresql"
+            else f"sqlite:///{folder / f'{name}.db'}"
+            for name in ("in_order", "out_of_order")
+        )
+        key = bytes.fromhex(CARD_KEY)
+        for url, paths in ((in_order, files), (out_of_order, shuffled)):
+            upgrade(url)
+            ingest_paths(paths, url=url, clock=FixedClock(AT), card_key=key)
+        yield in_order, out_of_order
+
+
+#: Both tests read the same two databases: one unit for pytest-xdist, so that they are made once.
+SHUFFLED = pytest.mark.xdist_group("no_loss_shuffled")
 
 
 @pytest.mark.timeout(180)
-@pytest.mark.parametrize("backend", ["sqlite"])
+@SHUFFLED
 def test_every_message_twice_in_a_shuffled_order_stores_what_one_ordered_delivery_does(
-    backend: str, world: World, new_database: Callable[[], str]
+    ordered_and_shuffled: tuple[str, str],
 ) -> None:
-    in_order, out_of_order = ordered_and_shuffled(world, new_database)
+    in_order, out_of_order = ordered_and_shuffled
     assert not unaccounted(out_of_order)
     ignore = {**DELIVERY_COUNTS, **ARRIVAL_ORDER, **CURRENT_STATE}
     expected = snapshot(in_order, ignore=ignore)
@@ -396,11 +422,11 @@ def test_every_message_twice_in_a_shuffled_order_stores_what_one_ordered_deliver
 
 
 @pytest.mark.timeout(180)
-@pytest.mark.parametrize("backend", ["sqlite"])
+@SHUFFLED
 def test_every_message_twice_in_a_shuffled_order_gives_the_same_current_state(
-    backend: str, world: World, new_database: Callable[[], str]
+    ordered_and_shuffled: tuple[str, str],
 ) -> None:
-    in_order, out_of_order = ordered_and_shuffled(world, new_database)
+    in_order, out_of_order = ordered_and_shuffled
     ignore = {**DELIVERY_COUNTS, **ARRIVAL_ORDER}
     expected = snapshot(in_order, ignore=ignore)
     found = snapshot(out_of_order, ignore=ignore)
