@@ -101,22 +101,6 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.hookimpl(
-    tryfirst=True
-)  # before pytest-xdist reads the groups (``make unit`` runs ``--dist loadgroup``)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """In parallel runs a module's tests stay together on one worker, in order, unless marked otherwise.
-
-    Module-scoped fixtures are then built once (some take many seconds: a generated world, a server, a
-    browser) and tests that read what an earlier test of their module left behave as in a serial run. A
-    test marked ``xdist_group`` goes with its group instead (tests/pipeline/test_no_loss.py splits its
-    long tests so that they run beside each other).
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-
-
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The shared folder; see :func:`require_shared`."""
