@@ -39,8 +39,12 @@ format: sync
 types: sync
 	$(RUN) mypy
 
+# In parallel, one worker per CPU: much of a run waits (subprocesses, PostgreSQL, RabbitMQ, the browser), and
+# the waits overlap. A module's tests stay together on one worker, in order (its module-scoped fixtures are
+# built once; some take many seconds), and modules are handed out in collection order, so that the long
+# ones (tests/pipeline/test_no_loss*.py) start early rather than last.
 unit: sync
-	$(RUN) pytest
+	$(RUN) pytest -n auto --dist loadscope --no-loadscope-reorder
 
 test: lint types unit
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,6 +100,25 @@ def postgres_schema() -> Iterator[str]:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test gets a node id of its own: pytest-xdist's ``--dist loadscope`` (``make unit``) keys tests
+    by node id and runs only one of several that share one.
+
+    schemathesis names its tests per API operation (``test_x[GET /health]``), but pytest 9.2 builds their ids
+    from the function's name alone (tests/web/test_api_fuzz.py: four tests, one id); they get the id their
+    name says. Any other shared id stops the run rather than leave tests out.
+    """
+    shared = Counter(item.nodeid for item in items)
+    for item in items:
+        module, _, name = item.nodeid.rpartition("::")
+        if shared[item.nodeid] > 1 and item.name != name:
+            item._id = type(item._id).parse(f"{module}::{item.name}")  # type: ignore[attr-defined]
+    still = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if still:
+        raise pytest.UsageError(f"tests share node ids (a parallel run would run one of each): {still}")
 
 
 @pytest.fixture(scope="session")

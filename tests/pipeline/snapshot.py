@@ -126,6 +126,8 @@ def read_rows(url: str) -> dict[str, list[dict[str, Any]]]:
 
 def _plain(value: Any) -> Any:
     """A JSON-able form of a column value."""
+    if value is None or isinstance(value, str | int | float):
+        return value  # most values: checked first, a snapshot converts hundreds of thousands of them
     if isinstance(value, memoryview):
         value = bytes(value)
     if isinstance(value, bytes):
@@ -143,7 +145,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: How one kept column of a table enters the snapshot: its name, the (table, column) it references (a
+#: surrogate column, replaced by the natural key it names) or None (its value, made plain), and the patterns
+#: of ids written into its text, each with the table the ids are of.
+_Plan = list[tuple[str, tuple[str, str] | None, list[tuple[re.Pattern[str], str]]]]
+
+
 class _Resolver:
+    """Rows of :func:`read_rows` (every row of a table has the same columns) made id-free.
+
+    Which columns a table keeps, and which of them make its natural key, are worked out once per table:
+    a snapshot looks at every row, and the crash tests take dozens of snapshots."""
+
     def __init__(self, rows: dict[str, list[dict[str, Any]]], ignore: Mapping[str, Collection[str]]) -> None:
         self.rows = rows
         self.ignore = {table: set(columns) for table, columns in ignore.items()}
@@ -151,6 +164,8 @@ class _Resolver:
         self._index: dict[tuple[str, str], dict[Any, dict[str, Any]]] = {}
         self._keys: dict[tuple[str, str, Any], Any] = {}
         self._resolving: set[tuple[str, str, Any]] = set()
+        self._plans: dict[str, _Plan] = {}
+        self._key_names: dict[str, list[str]] = {}
 
     def kept(self, table: sa.Table, column: sa.Column[Any]) -> bool:
         """Whether the column is part of the snapshot (as its value or as the key it references)."""
@@ -164,34 +179,50 @@ class _Resolver:
             return ref is not None and ref[0] in self.tables
         return True
 
+    def _plan(self, table: sa.Table) -> _Plan:
+        plan = self._plans.get(table.name)
+        if plan is None:
+            plan = [
+                (
+                    column.name,
+                    _reference(table.name, column) if _is_surrogate(column) else None,
+                    [
+                        (pattern, target)
+                        for t, c, pattern, target in EMBEDDED_IDS
+                        if (t, c) == (table.name, column.name) and target in self.tables
+                    ],
+                )
+                for column in table.columns
+                if self.kept(table, column)
+            ]
+            self._plans[table.name] = plan
+        return plan
+
     def content(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
         """The row's kept columns, references resolved, embedded ids rewritten."""
         out: dict[str, Any] = {}
-        for column in table.columns:
-            if column.name not in row or not self.kept(table, column):
+        for name, ref, embedded in self._plan(table):
+            if name not in row:
                 continue
-            value = row[column.name]
-            if _is_surrogate(column):
-                ref = _reference(table.name, column)
-                assert ref is not None
+            value = row[name]
+            if ref is not None:
                 value = None if value is None else self.key(ref[0], ref[1], value)
             else:
-                value = self._rewrite(table.name, column.name, _plain(value))
-            out[column.name] = value
+                value = _plain(value)
+                if embedded and isinstance(value, str):
+                    value = self._rewrite(embedded, value)
+            out[name] = value
         return out
 
-    def _rewrite(self, table: str, column: str, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        for t, c, pattern, target in EMBEDDED_IDS:
-            if (t, c) == (table, column) and target in self.tables:
+    def _rewrite(self, embedded: list[tuple[re.Pattern[str], str]], value: str) -> str:
+        for pattern, target in embedded:
 
-                def named(match: re.Match[str], target: str = target) -> str:
-                    key = self.key(target, "id", int(match.group(1)))
-                    text = key if isinstance(key, str) else json.dumps(key, sort_keys=True)
-                    return match.group(0).replace(match.group(1), f"<{text}>")
+            def named(match: re.Match[str], target: str = target) -> str:
+                key = self.key(target, "id", int(match.group(1)))
+                text = key if isinstance(key, str) else json.dumps(key, sort_keys=True)
+                return match.group(0).replace(match.group(1), f"<{text}>")
 
-                value = pattern.sub(named, value)
+            value = pattern.sub(named, value)
         return value
 
     def key(self, table_name: str, column_name: str, value: Any) -> Any:
@@ -218,6 +249,19 @@ class _Resolver:
 
     def _natural_key(self, table: sa.Table, row: dict[str, Any]) -> Any:
         """The values of the table's usable unique constraints (one column alone: its bare value)."""
+        names = self._key_names.get(table.name)
+        if names is None:
+            names = self._key_names[table.name] = self._key_columns(table, row)
+        content = self.content(table, row)
+        if not names:
+            return content  # no natural key: the row's content says which row it is
+        if len(names) == 1:
+            return content[names[0]]
+        return {name: content[name] for name in names}
+
+    def _key_columns(self, table: sa.Table, row: dict[str, Any]) -> list[str]:
+        """The sorted names of the columns of the table's usable unique constraints (the same for every
+        row: all have the same columns)."""
         constraints: list[list[sa.Column[Any]]] = []
         for constraint in table.constraints:
             if isinstance(constraint, sa.PrimaryKeyConstraint | sa.UniqueConstraint):
@@ -230,11 +274,7 @@ class _Resolver:
         for columns in constraints:
             if columns and all(c.name in row and self.kept(table, c) for c in columns):
                 names.update(c.name for c in columns)
-        content = self.content(table, row)
-        if not names:
-            return content  # no natural key: the row's content says which row it is
-        key = {name: content[name] for name in sorted(names)}
-        return next(iter(key.values())) if len(key) == 1 else key
+        return sorted(names)
 
 
 def snapshot(url: str, *, ignore: Mapping[str, Collection[str]] | None = None) -> Snapshot:

@@ -227,8 +227,13 @@ def test_a_message_left_half_way_by_a_crash_is_taken_up_again(opened: tuple[str,
 
 
 def test_the_quarantine_commands(
-    opened: tuple[str, Store, FixedClock], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    opened: tuple[str, Store, FixedClock],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The commands' local state (a card-hash key made when none is set) in the test's folder, not ./data.
+    monkeypatch.setenv("OPENPIU_DATA_DIR", str(tmp_path / "data"))
     url, store, _ = opened
     bad = store.receive(b"UNB+IATA:1+LH+DEPIU'UNH+1+PNRGOV:11:1:IA'garbage", sender="LH", channel="test")
     store.advance(bad.message_id, MessageState.QUARANTINED, reason="cannot be read: no flight")
