@@ -122,6 +122,20 @@ _HOLDERS = (
 )
 
 
+#: The columns of an evidence index row as `_resolve` builds it: the id, then the key's (kind, digest, birth).
+_KEY_COLUMNS = (
+    "id",
+    "kind",
+    "digest",
+    "birth",
+    "identity_id",
+    "booking_id",
+    "chain",
+    "api_person_id",
+    "flight_date",
+)
+
+
 @cache
 def _driver_sql(statement: str, postgresql: bool) -> str:
     return statement.format(values="= ANY(%s)" if postgresql else "IN (SELECT value FROM json_each(?))")
@@ -351,7 +365,7 @@ class IdentitiesMixin(SqlBase):
         # kind).
         known: set[tuple[str, str | None, int, str | None]] = set()
         known.update(_rows_in(connection, _KEYS_OF_BOOKINGS, sorted(reread)))
-        rows: list[dict[str, Any]] = []
+        rows: list[list[Any]] = []  # in the order of _KEY_COLUMNS, the id (0) given at the end
         for booking in bookings:
             if booking.earlier and booking.booking_id not in reread:
                 continue  # its own keys are those of an earlier version
@@ -359,7 +373,7 @@ class IdentitiesMixin(SqlBase):
                 marker: tuple[str, str | None, int, str | None] = (key[1], key[2], booking.booking_id, None)
                 if marker not in known:
                     known.add(marker)
-                    rows.append(_key_row(key, booking.flight_date, None, booking.booking_id, None, None))
+                    rows.append([0, *key, None, booking.booking_id, None, None, booking.flight_date])
         counts = IdentityCounts()
         if new:
             linking: list[tuple[EvidenceKey, ...]] = []
@@ -406,12 +420,11 @@ class IdentitiesMixin(SqlBase):
                         if marker in known:
                             continue  # an earlier version of the booking's traveller gave it already
                         known.add(marker)
-                    rows.append(
-                        _key_row(key, n.flight_date, identity, n.booking_id, n.chain, n.api_person_id)
-                    )
+                    rows.append([0, *key, identity, n.booking_id, n.chain, n.api_person_id, n.flight_date])
         if rows:
-            ids = _sql._new_ids(connection, k, len(rows))
-            _sql._bulk_insert(connection, k, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+            for row, i in zip(rows, _sql._new_ids(connection, k, len(rows)), strict=True):
+                row[0] = i
+            _sql._bulk_insert_values(connection, k, _KEY_COLUMNS, rows)
         return counts
 
     def _holders(self, connection: Connection, digests: Sequence[str]) -> dict[str, tuple[Holder, ...]]:
@@ -1125,26 +1138,6 @@ class IdentitiesMixin(SqlBase):
             ):
                 found[person.id] = f"{person.content_hash}/a{person.position}"
         return found
-
-
-def _key_row(  # noqa: PLR0917 - one row's columns, in order
-    key: EvidenceKey,
-    flight_date: date,
-    identity: int | None,
-    booking_id: int | None,
-    chain: str | None,
-    api_person_id: int | None,
-) -> dict[str, Any]:
-    return {
-        "kind": key[0],
-        "digest": key[1],
-        "birth": key[2],
-        "identity_id": identity,
-        "booking_id": booking_id,
-        "chain": chain,
-        "api_person_id": api_person_id,
-        "flight_date": flight_date,
-    }
 
 
 def _evidence(row: Row[Any]) -> StoredEvidence:
