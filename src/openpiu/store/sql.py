@@ -34,6 +34,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -383,6 +384,69 @@ def _bulk_update(connection: Connection, table: sa.Table, rows: list[dict[str, A
         cursor.close()
 
 
+def _ids(name: str) -> sa.BindParameter[Any]:
+    """A list of values bound at execution (``IN``), under ``name``."""
+    return sa.bindparam(name, expanding=True)
+
+
+# Statements of every message's path, built once: building one (and its cache key) per call cost several
+# times what running it does. Parameters named apart from the columns the statement sets.
+_m, _f, _b, _v = t.messages, t.flights, t.bookings, t.booking_versions
+_MESSAGE_FOR_UPDATE = sa.select(_m).where(_m.c.id == sa.bindparam("message")).with_for_update()
+_MESSAGE_STATE = (
+    sa.update(_m)
+    .where(_m.c.id == sa.bindparam("message"))
+    .values(
+        state=sa.bindparam("new_state"),
+        reason=sa.bindparam("new_reason"),
+        state_changed_at=sa.bindparam("changed_at"),
+    )
+    .returning(*_m.c)
+)
+_STATE_CHANGE = sa.insert(t.message_states)
+_MESSAGES_TO_STORE = (
+    sa.select(_m.c.id, _m.c.received_at, _m.c.flight_date)
+    .where(_m.c.id.in_(_ids("messages")))
+    .order_by(_m.c.id)
+    .with_for_update()
+)
+_MESSAGES_STORED = sa.update(_m).where(_m.c.id.in_(_ids("messages")))
+_FLIGHT_FOR_UPDATE = (
+    sa.select(_f.c.id, _f.c.last_pushed_at)
+    .where(
+        _f.c.carrier == sa.bindparam("f_carrier"),
+        _f.c.number == sa.bindparam("f_number"),
+        _f.c.flight_date == sa.bindparam("f_date"),
+        _f.c.origin == sa.bindparam("f_origin"),
+    )
+    .with_for_update()
+)
+_FLIGHT_PUSHED = sa.update(_f).where(_f.c.id == sa.bindparam("flight")).values(push_count=_f.c.push_count + 1)
+_BOOKINGS_FOR_UPDATE = (
+    sa.select(_b.c.id, _b.c.booking_key, _b.c.version_count, _b.c.current_pushed_at)
+    .where(_b.c.flight_id == sa.bindparam("flight"), _b.c.booking_key.in_(_ids("keys")))
+    .order_by(_b.c.id)
+    .with_for_update()
+)
+_FLIGHT_PUSH = sa.insert(t.flight_pushes)
+_FULL_PUSHES = (
+    sa.select(t.flight_pushes.c.pushed_at, t.flight_pushes.c.message_id)
+    .where(t.flight_pushes.c.flight_id == sa.bindparam("flight"), t.flight_pushes.c.function == FULL_PUSH)
+    .order_by(t.flight_pushes.c.pushed_at, t.flight_pushes.c.message_id)
+)
+
+
+@cache
+def _dialect_statements(dialect: str) -> tuple[Any, Any]:
+    """The flight's and its designators' inserts that leave an existing row alone, for ``dialect``."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    flight = insert(_f).on_conflict_do_nothing(index_elements=["carrier", "number", "flight_date", "origin"])
+    designators = insert(t.flight_designators).on_conflict_do_nothing(
+        index_elements=["flight_id", "carrier", "number"]
+    )
+    return flight, designators
+
+
 class _BookingState(NamedTuple):
     """What storing a push needs of a booking already on the flight."""
 
@@ -616,12 +680,11 @@ class SqlStore(
         state = MessageState(state)
         if state is MessageState.QUARANTINED and not (reason and reason.strip()):
             raise ValueError("quarantining a message needs a reason a person can read")
-        m = t.messages
         now = self._now()
         # Back to received is a person's retry of a quarantined message, not a step the pipeline redoes.
         write = self._write if state is MessageState.RECEIVED else self._write_derived
         with write() as connection:
-            row = connection.execute(sa.select(m).where(m.c.id == message_id).with_for_update()).one_or_none()
+            row = connection.execute(_MESSAGE_FOR_UPDATE, {"message": message_id}).one_or_none()
             if row is None:
                 raise NotFound(f"no message {message_id}")
             current = MessageState(row.state)
@@ -633,15 +696,17 @@ class SqlStore(
                 )
             kept_reason = reason if state is MessageState.QUARANTINED else None
             updated = connection.execute(
-                sa.update(m)
-                .where(m.c.id == message_id)
-                .values(state=state.value, reason=kept_reason, state_changed_at=now)
-                .returning(*m.c)
+                _MESSAGE_STATE,
+                {
+                    "message": message_id,
+                    "new_state": state.value,
+                    "new_reason": kept_reason,
+                    "changed_at": now,
+                },
             ).one()
             connection.execute(
-                sa.insert(t.message_states).values(
-                    message_id=message_id, state=state.value, reason=kept_reason, at=now
-                )
+                _STATE_CHANGE,
+                {"message_id": message_id, "state": state.value, "reason": kept_reason, "at": now},
             )
         _log.info("message %d: %s -> %s", message_id, current.value, state.value)
         return _inbox_message(updated)
@@ -1047,14 +1112,9 @@ class SqlStore(
         origin = flight.origin or ""
         operating = _operating_flight(flight)
         now = self._now()
-        m, f, b, v = t.messages, t.flights, t.bookings, t.booking_versions
+        b, v = t.bookings, t.booking_versions
         with self._write_derived() as connection:
-            found = connection.execute(
-                sa.select(m.c.id, m.c.received_at, m.c.flight_date)
-                .where(m.c.id.in_(message_ids))
-                .order_by(m.c.id)
-                .with_for_update()
-            ).all()
+            found = connection.execute(_MESSAGES_TO_STORE, {"messages": message_ids}).all()
             if len(found) != len(set(message_ids)):
                 missing = sorted(set(message_ids) - {row.id for row in found})
                 raise NotFound(f"no message {', '.join(map(str, missing))}")
@@ -1070,26 +1130,30 @@ class SqlStore(
                 "flight_date": flight_date,
                 "origin": origin,
             }
+            insert_flight, insert_designators = _dialect_statements(connection.dialect.name)
             connection.execute(
-                _insert(connection, f)
-                .values(
+                insert_flight,
+                {
                     **flight_key,
-                    record=to_json(operating),
-                    push_count=0,
-                    first_message_id=first_id,
-                    last_message_id=first_id,
-                    last_pushed_at=pushed_at,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=list(flight_key))
+                    "record": to_json(operating),
+                    "push_count": 0,
+                    "first_message_id": first_id,
+                    "last_message_id": first_id,
+                    "last_pushed_at": pushed_at,
+                    "updated_at": now,
+                },
             )
             flight_row = connection.execute(
-                sa.select(f.c.id, f.c.last_pushed_at)
-                .where(*(f.c[name] == value for name, value in flight_key.items()))
-                .with_for_update()
+                _FLIGHT_FOR_UPDATE,
+                {
+                    "f_carrier": operating.carrier,
+                    "f_number": operating.number,
+                    "f_date": flight_date,
+                    "f_origin": origin,
+                },
             ).one()
             flight_id = flight_row.id
-            flight_values: dict[str, Any] = {"push_count": f.c.push_count + 1, "updated_at": now}
+            flight_values: dict[str, Any] = {"flight": flight_id, "updated_at": now}
             if pushed_at >= flight_row.last_pushed_at:  # an older push arriving late does not win
                 flight_values |= {
                     "record": to_json(operating),
@@ -1098,16 +1162,14 @@ class SqlStore(
                     "last_message_id": first_id,
                     "last_pushed_at": pushed_at,
                 }
-            connection.execute(sa.update(f).where(f.c.id == flight_id).values(**flight_values))
-            connection.execute(sa.update(m).where(m.c.id.in_(message_ids)).values(flight_date=flight_date))
+            connection.execute(_FLIGHT_PUSHED, flight_values)
+            connection.execute(_MESSAGES_STORED, {"messages": message_ids, "flight_date": flight_date})
             designators = {
                 (operating.carrier, operating.number, True),
                 (flight.carrier, flight.number, False),
             }
             connection.execute(
-                _insert(connection, t.flight_designators).on_conflict_do_nothing(
-                    index_elements=["flight_id", "carrier", "number"]
-                ),
+                insert_designators,
                 [
                     {
                         "flight_id": flight_id,
@@ -1130,10 +1192,7 @@ class SqlStore(
             state: dict[str, _BookingState] = {
                 row.booking_key: _BookingState(row.id, row.version_count, row.current_pushed_at)
                 for row in connection.execute(
-                    sa.select(b.c.id, b.c.booking_key, b.c.version_count, b.c.current_pushed_at)
-                    .where(b.c.flight_id == flight_id, b.c.booking_key.in_(set(keys)) if keys else sa.false())
-                    .order_by(b.c.id)
-                    .with_for_update()
+                    _BOOKINGS_FOR_UPDATE, {"flight": flight_id, "keys": sorted(set(keys))}
                 )
             }
             # The flight's row is locked: no one else adds bookings to it meanwhile.
@@ -1246,17 +1305,18 @@ class SqlStore(
             _bulk_update(connection, b, changed)
             _bulk_update(connection, b, counted)
             connection.execute(
-                sa.insert(t.flight_pushes).values(
-                    flight_id=flight_id,
-                    flight_date=flight_date,
-                    message_id=first_id,
-                    parts=len(parts),
-                    function=first.function,
-                    sender=first.header.sender,
-                    pushed_at=pushed_at,
-                    bookings=len(bookings_pushed),
-                    stored_at=now,
-                )
+                _FLIGHT_PUSH,
+                {
+                    "flight_id": flight_id,
+                    "flight_date": flight_date,
+                    "message_id": first_id,
+                    "parts": len(parts),
+                    "function": first.function,
+                    "sender": first.header.sender,
+                    "pushed_at": pushed_at,
+                    "bookings": len(bookings_pushed),
+                    "stored_at": now,
+                },
             )
             # an update push changes its own bookings only; a full push may remove any other
             pushed_ids = None if first.function == FULL_PUSH else {state[key].id for key in keys}
@@ -1294,12 +1354,8 @@ class SqlStore(
         flight's full pushes, changed, so no other booking's removal can have. Returns how many bookings
         this call marked removed.
         """
-        fp, b, v, r = t.flight_pushes, t.bookings, t.booking_versions, t.booking_removals
-        fulls = connection.execute(
-            sa.select(fp.c.pushed_at, fp.c.message_id)
-            .where(fp.c.flight_id == flight_id, fp.c.function == FULL_PUSH)
-            .order_by(fp.c.pushed_at, fp.c.message_id)
-        ).all()
+        b, v, r = t.bookings, t.booking_versions, t.booking_removals
+        fulls = connection.execute(_FULL_PUSHES, {"flight": flight_id}).all()
         if not fulls and only is not None:
             return 0  # no full push: nothing has left the flight, and nothing was recorded as removed
         # The current version is the latest by push time, so its push time is the booking's latest.

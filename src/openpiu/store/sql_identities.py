@@ -108,6 +108,58 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]
 _VALUES: sa.BindParameter[Any] = sa.bindparam("values", expanding=True)
 
 
+def _versions_to_resolve() -> sa.Select[Any]:
+    """The versions of messages (``values``) with their travellers, and whether each is resolved."""
+    v, tr, m, im = t.booking_versions, t.travellers, t.messages, t.identity_members
+    return (
+        sa.select(
+            v.c.id,
+            v.c.message_id,
+            v.c.position,
+            v.c.version,
+            v.c.booking_id,
+            v.c.flight_id,
+            v.c.flight_date,
+            m.c.content_hash,
+            tr.c.id.label("traveller_id"),
+            tr.c.position.label("traveller_position"),
+            im.c.id.label("member"),
+        )
+        .select_from(
+            v.join(m, m.c.id == v.c.message_id)
+            .outerjoin(tr, tr.c.version_id == v.c.id)
+            .outerjoin(im, im.c.traveller_id == tr.c.id)
+        )
+        .where(v.c.message_id.in_(_VALUES))
+    )
+
+
+def _api_matches_apart() -> sa.Select[Any]:
+    """The API matches on flights (``values``) whose API person and traveller are in different identities."""
+    am, b = t.api_matches, t.bookings
+    person, traveller = t.identity_members.alias("person"), t.identity_members.alias("traveller")
+    return (
+        sa.select(
+            person.c.id.label("member"),
+            person.c.identity_id.label("person_identity"),
+            traveller.c.identity_id.label("traveller_identity"),
+            am.c.method,
+            am.c.confidence,
+        )
+        .select_from(
+            am.join(b, b.c.id == am.c.booking_id)
+            .join(person, person.c.api_person_id == am.c.api_person_id)
+            .join(traveller, traveller.c.traveller_id == am.c.traveller_id)
+        )
+        .where(b.c.flight_id.in_(_VALUES), person.c.identity_id != traveller.c.identity_id)
+    )
+
+
+# Built once: building them (and their cache keys) per message cost more than running them.
+_VERSIONS_TO_RESOLVE = _versions_to_resolve()
+_API_MATCHES_APART = _api_matches_apart()
+
+
 #: The resolving step's look-ups by a list of values, as SQL text with ``{values}`` where the list goes: run
 #: by the driver with the list as one parameter (SQLite: a JSON array read by ``json_each``; PostgreSQL: an
 #: array), so neither SQLAlchemy's compiler nor its expansion of thousands of values runs per message.
@@ -185,33 +237,12 @@ class IdentitiesMixin(SqlBase):
         message_ids = sorted({mid for mid, _ in parts})
         if not message_ids:
             return IdentityCounts()
-        v, tr, m, im = t.booking_versions, t.travellers, t.messages, t.identity_members
         with self._write_derived() as connection:
             self._lock(connection)
             versions: dict[tuple[int, int], Any] = {}
             travellers: dict[tuple[int, int], Any] = {}
             # The message's versions with their travellers (and whether each is resolved already): one query.
-            for found in connection.execute(
-                sa.select(
-                    v.c.id,
-                    v.c.message_id,
-                    v.c.position,
-                    v.c.version,
-                    v.c.booking_id,
-                    v.c.flight_id,
-                    v.c.flight_date,
-                    m.c.content_hash,
-                    tr.c.id.label("traveller_id"),
-                    tr.c.position.label("traveller_position"),
-                    im.c.id.label("member"),
-                )
-                .select_from(
-                    v.join(m, m.c.id == v.c.message_id)
-                    .outerjoin(tr, tr.c.version_id == v.c.id)
-                    .outerjoin(im, im.c.traveller_id == tr.c.id)
-                )
-                .where(v.c.message_id.in_(message_ids))
-            ):
+            for found in connection.execute(_VERSIONS_TO_RESOLVE, {"values": message_ids}):
                 versions[(found.message_id, found.position)] = found
                 if found.traveller_id is not None:
                     travellers[(found.id, found.traveller_position)] = found
@@ -548,24 +579,7 @@ class IdentitiesMixin(SqlBase):
         flights, where they differ (the match was recorded after one side was resolved)."""
         if not flights:
             return IdentityCounts()
-        am, b = t.api_matches, t.bookings
-        person, traveller = t.identity_members.alias("person"), t.identity_members.alias("traveller")
-        rows = connection.execute(
-            sa.select(
-                person.c.id.label("member"),
-                person.c.identity_id.label("person_identity"),
-                traveller.c.identity_id.label("traveller_identity"),
-                am.c.method,
-                am.c.confidence,
-            )
-            .select_from(
-                am.join(b, b.c.id == am.c.booking_id)
-                .join(person, person.c.api_person_id == am.c.api_person_id)
-                .join(traveller, traveller.c.traveller_id == am.c.traveller_id)
-            )
-            .where(b.c.flight_id.in_(_VALUES), person.c.identity_id != traveller.c.identity_id),
-            {"values": sorted(flights)},
-        ).all()
+        rows = connection.execute(_API_MATCHES_APART, {"values": sorted(flights)}).all()
         if not rows:
             return IdentityCounts()
         best: dict[tuple[int, int], IdentityLink] = {}
