@@ -271,7 +271,8 @@ def _new_ids(connection: Connection, table: sa.Table, count: int) -> list[int]:
 def _bulk_insert(
     connection: Connection, table: sa.Table, rows: list[dict[str, Any]], *, json_text: Collection[str] = ()
 ) -> None:
-    """Insert ``rows`` (each with the same keys, every id given) by the driver's bulk path.
+    """Insert ``rows`` (each with the same keys; ids given, or the column's own where nothing needs them
+    back) by the driver's bulk path.
 
     The rows of a push (versions, travellers and their identities: tens of thousands a minute) were most
     of the writer's time when they went through SQLAlchemy's executemany one parameter set at a time;

@@ -174,9 +174,8 @@ _HOLDERS = (
 )
 
 
-#: The columns of an evidence index row as `_resolve` builds it: the id, then the key's (kind, digest, birth).
+#: The columns of an evidence index row as `_resolve` builds it: the key's (kind, digest, birth) first.
 _KEY_COLUMNS = (
-    "id",
     "kind",
     "digest",
     "birth",
@@ -396,7 +395,7 @@ class IdentitiesMixin(SqlBase):
         # kind).
         known: set[tuple[str, str | None, int, str | None]] = set()
         known.update(_rows_in(connection, _KEYS_OF_BOOKINGS, sorted(reread)))
-        rows: list[list[Any]] = []  # in the order of _KEY_COLUMNS, the id (0) given at the end
+        rows: list[list[Any]] = []  # in the order of _KEY_COLUMNS
         for booking in bookings:
             if booking.earlier and booking.booking_id not in reread:
                 continue  # its own keys are those of an earlier version
@@ -404,7 +403,7 @@ class IdentitiesMixin(SqlBase):
                 marker: tuple[str, str | None, int, str | None] = (key[1], key[2], booking.booking_id, None)
                 if marker not in known:
                     known.add(marker)
-                    rows.append([0, *key, None, booking.booking_id, None, None, booking.flight_date])
+                    rows.append([*key, None, booking.booking_id, None, None, booking.flight_date])
         counts = IdentityCounts()
         if new:
             linking: list[tuple[EvidenceKey, ...]] = []
@@ -451,11 +450,9 @@ class IdentitiesMixin(SqlBase):
                         if marker in known:
                             continue  # an earlier version of the booking's traveller gave it already
                         known.add(marker)
-                    rows.append([0, *key, identity, n.booking_id, n.chain, n.api_person_id, n.flight_date])
-        if rows:
-            for row, i in zip(rows, _sql._new_ids(connection, k, len(rows)), strict=True):
-                row[0] = i
-            _sql._bulk_insert_values(connection, k, _KEY_COLUMNS, rows)
+                    rows.append([*key, identity, n.booking_id, n.chain, n.api_person_id, n.flight_date])
+        # Their ids are the column's own (nothing refers to them): no round trip to take them first.
+        _sql._bulk_insert_values(connection, k, _KEY_COLUMNS, rows)
         return counts
 
     def _holders(self, connection: Connection, digests: Sequence[str]) -> dict[str, tuple[Holder, ...]]:
@@ -559,11 +556,8 @@ class IdentitiesMixin(SqlBase):
                     "assigned_at": now,
                 }
             )
-        if member_rows:
-            ids = _sql._new_ids(connection, im, len(member_rows))
-            _sql._bulk_insert(
-                connection, im, [{"id": x, **row} for x, row in zip(ids, member_rows, strict=True)]
-            )
+        # Their ids are the column's own (nothing refers to them yet): no round trip to take them first.
+        _sql._bulk_insert(connection, im, member_rows)
         return assigned, IdentityCounts(len(new), len(fresh), merged, plan.refused, plan.ambiguous)
 
     def _merge_into(self, connection: Connection, survivor: int, absorbed: Sequence[int]) -> None:
