@@ -22,9 +22,9 @@ with a bare counter) is stored message by message instead.
 **Identities**: once a push (or list) is stored and merged, its travellers (or persons) are resolved into
 traveller identities (`openpiu.analysis.identity`), before the message is marked stored.
 
-**Two transactions per message:** the receipts of a batch of messages (`receive_batch`: the payloads read
-already) are one durable transaction; then each message is processed in one transaction of its own
-(`Inbox.processing`): parsed, stored with its push, merged with API data, resolved into identities,
+**Two transactions per batch:** the receipts of a batch of messages (`receive_batch`: the payloads read
+already) are one durable transaction; then its messages are processed, up to eight in one transaction
+(`Inbox.processing`): each parsed, stored with its push, merged with API data, resolved into identities,
 screened, its states recorded, all committed together or not at all.
 
 **No loss:** every step is idempotent, and a message a crash left in ``received`` (or in ``parsed``: a
@@ -177,6 +177,8 @@ class _Unit:
 
 
 #: Parts of split pushes kept in memory at most (a few flights' pushes in parts at a time, usually).
+#: Messages of a batch processed in one transaction (bounded: SQLite's one writer waits for it to end).
+_PROCESSED_TOGETHER = 8
 _PARTS_KEPT = 64
 
 
@@ -241,8 +243,9 @@ class Ingestor:
         """Receive the payloads of ``batch`` together, then process their messages one by one.
 
         The receipts of all their messages are one durable transaction (one wait for the disk for the
-        batch); each message is then processed in a transaction of its own (`Inbox.processing`): a crash
-        in between leaves received messages, which `resume` (or a re-delivery) processes."""
+        batch); the messages are then processed a few at a time, each few in one transaction
+        (`Inbox.processing`): a crash in between leaves received messages, which `resume` (or a
+        re-delivery) processes."""
         result = IngestResult()
         kept: list[_Kept] = []
         with self.store.receiving():
@@ -254,40 +257,47 @@ class Ingestor:
                     else:
                         kept.append(received)
         taken: set[int] = set()
-        for item in kept:
-            receipt = item.receipt
-            result.messages += 1
-            result.message_ids.append(receipt.message_id)
-            if receipt.duplicate:
-                result.duplicates += 1
-                if receipt.state not in self._waiting or receipt.message_id in taken:
-                    # processed before (or quarantined, or earlier in this batch): a re-delivery is
-                    # counted, not processed again
-                    continue
-            elif item.removals:
-                result.removed.update(item.removals)
-                self._log_removals(receipt.message_id, item.removals)
-            taken.add(receipt.message_id)
-            with self.store.processing():  # one transaction: a crash leaves the message as received
-                state = receipt.state
-                if receipt.duplicate:
-                    # A part waiting at its receipt may have been stored since, with a part received after
-                    # it in this batch: its state now decides.
-                    message = self.store.message(receipt.message_id)
-                    state = message.state if message is not None else state
-                    if state not in self._waiting:
-                        continue
-                self._process(
-                    receipt.message_id,
-                    item.outcome,
-                    sender=sender,
-                    result=result,
-                    protected=True,
-                    state=state,
-                    encoded=item.encoded,
-                    evidence=item.evidence,
-                )
+        for start in range(0, len(kept), _PROCESSED_TOGETHER):
+            # One transaction for a few messages: each commit writes every index page its rows touched,
+            # and messages stored together share most of those pages. A crash leaves them all received.
+            with self.store.processing():
+                for item in kept[start : start + _PROCESSED_TOGETHER]:
+                    self._process_kept(item, taken, sender=sender, result=result)
         return result
+
+    def _process_kept(self, item: _Kept, taken: set[int], *, sender: str, result: IngestResult) -> None:
+        """Process one message of a batch (inside its `Inbox.processing` block) unless it was before."""
+        receipt = item.receipt
+        result.messages += 1
+        result.message_ids.append(receipt.message_id)
+        if receipt.duplicate:
+            result.duplicates += 1
+            if receipt.state not in self._waiting or receipt.message_id in taken:
+                # processed before (or quarantined, or earlier in this batch): a re-delivery is
+                # counted, not processed again
+                return
+        elif item.removals:
+            result.removed.update(item.removals)
+            self._log_removals(receipt.message_id, item.removals)
+        taken.add(receipt.message_id)
+        state = receipt.state
+        if receipt.duplicate:
+            # A part waiting at its receipt may have been stored since, with a part received after it in
+            # this batch: its state now decides.
+            message = self.store.message(receipt.message_id)
+            state = message.state if message is not None else state
+            if state not in self._waiting:
+                return
+        self._process(
+            receipt.message_id,
+            item.outcome,
+            sender=sender,
+            result=result,
+            protected=True,
+            state=state,
+            encoded=item.encoded,
+            evidence=item.evidence,
+        )
 
     def _receive(self, unit: _Unit, *, sender: str, channel: str, source: str | None) -> _Kept | None:
         """Keep one message in the inbox, protected first; None when it is outside the notified scope."""

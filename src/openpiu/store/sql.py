@@ -34,6 +34,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -144,6 +145,12 @@ def create_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Storing a message writes a few MB of pages (its rows land all over the indexes): with SQLite's
+        # defaults (a 2 MB cache, a checkpoint every 1000 pages) nearly every commit re-read index pages
+        # and waited for a checkpoint of the log to the disk. Here a checkpoint comes every 10,000 pages
+        # (about 40 MB of log) and the connection keeps up to 64 MB of pages.
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -264,7 +271,8 @@ def _new_ids(connection: Connection, table: sa.Table, count: int) -> list[int]:
 def _bulk_insert(
     connection: Connection, table: sa.Table, rows: list[dict[str, Any]], *, json_text: Collection[str] = ()
 ) -> None:
-    """Insert ``rows`` (each with the same keys, every id given) by the driver's bulk path.
+    """Insert ``rows`` (each with the same keys; ids given, or the column's own where nothing needs them
+    back) by the driver's bulk path.
 
     The rows of a push (versions, travellers and their identities: tens of thousands a minute) were most
     of the writer's time when they went through SQLAlchemy's executemany one parameter set at a time;
@@ -275,8 +283,25 @@ def _bulk_insert(
     """
     if not rows:
         return
-    dialect = connection.dialect
     names = list(rows[0])
+    _bulk_insert_values(
+        connection, table, names, [[row[name] for name in names] for row in rows], json_text=json_text
+    )
+
+
+def _bulk_insert_values(
+    connection: Connection,
+    table: sa.Table,
+    names: Sequence[str],
+    values: list[list[Any]],
+    *,
+    json_text: Collection[str] = (),
+) -> None:
+    """`_bulk_insert` of rows given as lists of values for the columns ``names`` (converted in place): for
+    the many small rows of the evidence index, whose dicts cost more than their insert."""
+    if not values:
+        return
+    dialect = connection.dialect
     converters: list[Any] = []
     for name in names:
         column_type = table.c[name].type
@@ -286,7 +311,6 @@ def _bulk_insert(
             converters.append(_each(_fast_dumps))
         else:
             converters.append(column_type.dialect_impl(dialect).bind_processor(dialect))
-    values = [[row[name] for name in names] for row in rows]
     _convert_columns(values, converters)
     quote = dialect.identifier_preparer.quote
     target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))})"
@@ -359,6 +383,77 @@ def _bulk_update(connection: Connection, table: sa.Table, rows: list[dict[str, A
         cursor.executemany(statement, values)
     finally:
         cursor.close()
+
+
+def _ids(name: str) -> sa.BindParameter[Any]:
+    """A list of values bound at execution (``IN``), under ``name``."""
+    return sa.bindparam(name, expanding=True)
+
+
+# Statements of every message's path, built once: building one (and its cache key) per call cost several
+# times what running it does. Parameters named apart from the columns the statement sets.
+_m, _f, _b, _v = t.messages, t.flights, t.bookings, t.booking_versions
+_MESSAGE_FOR_UPDATE = sa.select(_m).where(_m.c.id == sa.bindparam("message")).with_for_update()
+_MESSAGE_STATE = (
+    sa.update(_m)
+    .where(_m.c.id == sa.bindparam("message"))
+    .values(
+        state=sa.bindparam("new_state"),
+        reason=sa.bindparam("new_reason"),
+        state_changed_at=sa.bindparam("changed_at"),
+    )
+    .returning(*_m.c)
+)
+#: The same, only from the state ``old_state``.
+_MESSAGE_STEP = _MESSAGE_STATE.where(_m.c.state == sa.bindparam("old_state"))
+#: The states a message reaches from one state only, with that state.
+_ONLY_BEFORE = {
+    after: next(iter(before))
+    for after in MessageState
+    if len(before := {b for b, nexts in TRANSITIONS.items() if after in nexts and b is not after}) == 1
+}
+_STATE_CHANGE = sa.insert(t.message_states)
+_MESSAGES_TO_STORE = (
+    sa.select(_m.c.id, _m.c.received_at, _m.c.flight_date)
+    .where(_m.c.id.in_(_ids("messages")))
+    .order_by(_m.c.id)
+    .with_for_update()
+)
+_MESSAGES_STORED = sa.update(_m).where(_m.c.id.in_(_ids("messages")))
+_FLIGHT_FOR_UPDATE = (
+    sa.select(_f.c.id, _f.c.last_pushed_at)
+    .where(
+        _f.c.carrier == sa.bindparam("f_carrier"),
+        _f.c.number == sa.bindparam("f_number"),
+        _f.c.flight_date == sa.bindparam("f_date"),
+        _f.c.origin == sa.bindparam("f_origin"),
+    )
+    .with_for_update()
+)
+_FLIGHT_PUSHED = sa.update(_f).where(_f.c.id == sa.bindparam("flight")).values(push_count=_f.c.push_count + 1)
+_BOOKINGS_FOR_UPDATE = (
+    sa.select(_b.c.id, _b.c.booking_key, _b.c.version_count, _b.c.current_pushed_at)
+    .where(_b.c.flight_id == sa.bindparam("flight"), _b.c.booking_key.in_(_ids("keys")))
+    .order_by(_b.c.id)
+    .with_for_update()
+)
+_FLIGHT_PUSH = sa.insert(t.flight_pushes)
+_FULL_PUSHES = (
+    sa.select(t.flight_pushes.c.pushed_at, t.flight_pushes.c.message_id)
+    .where(t.flight_pushes.c.flight_id == sa.bindparam("flight"), t.flight_pushes.c.function == FULL_PUSH)
+    .order_by(t.flight_pushes.c.pushed_at, t.flight_pushes.c.message_id)
+)
+
+
+@cache
+def _dialect_statements(dialect: str) -> tuple[Any, Any]:
+    """The flight's and its designators' inserts that leave an existing row alone, for ``dialect``."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    flight = insert(_f).on_conflict_do_nothing(index_elements=["carrier", "number", "flight_date", "origin"])
+    designators = insert(t.flight_designators).on_conflict_do_nothing(
+        index_elements=["flight_id", "carrier", "number"]
+    )
+    return flight, designators
 
 
 class _BookingState(NamedTuple):
@@ -594,32 +689,41 @@ class SqlStore(
         state = MessageState(state)
         if state is MessageState.QUARANTINED and not (reason and reason.strip()):
             raise ValueError("quarantining a message needs a reason a person can read")
-        m = t.messages
         now = self._now()
         # Back to received is a person's retry of a quarantined message, not a step the pipeline redoes.
         write = self._write if state is MessageState.RECEIVED else self._write_derived
+        kept_reason = reason if state is MessageState.QUARANTINED else None
+        values = {
+            "message": message_id,
+            "new_state": state.value,
+            "new_reason": kept_reason,
+            "changed_at": now,
+        }
         with write() as connection:
-            row = connection.execute(sa.select(m).where(m.c.id == message_id).with_for_update()).one_or_none()
-            if row is None:
-                raise NotFound(f"no message {message_id}")
-            current = MessageState(row.state)
-            if current is state:
-                return _inbox_message(row)  # a repeated step (e.g. after a crash) changes nothing
-            if state not in TRANSITIONS[current]:
-                raise InvalidTransition(
-                    f"message {message_id} is {current.value}; it cannot become {state.value}"
-                )
-            kept_reason = reason if state is MessageState.QUARANTINED else None
-            updated = connection.execute(
-                sa.update(m)
-                .where(m.c.id == message_id)
-                .values(state=state.value, reason=kept_reason, state_changed_at=now)
-                .returning(*m.c)
-            ).one()
+            # The pipeline's steps have one state to come from: changed at once when the message is in it
+            # (one statement fewer per step); else read first, to say why not, or that nothing changes.
+            before = _ONLY_BEFORE.get(state)
+            updated = None
+            if before is not None:
+                updated = connection.execute(
+                    _MESSAGE_STEP, {**values, "old_state": before.value}
+                ).one_or_none()
+                current = before
+            if updated is None:
+                row = connection.execute(_MESSAGE_FOR_UPDATE, {"message": message_id}).one_or_none()
+                if row is None:
+                    raise NotFound(f"no message {message_id}")
+                current = MessageState(row.state)
+                if current is state:
+                    return _inbox_message(row)  # a repeated step (e.g. after a crash) changes nothing
+                if state not in TRANSITIONS[current]:
+                    raise InvalidTransition(
+                        f"message {message_id} is {current.value}; it cannot become {state.value}"
+                    )
+                updated = connection.execute(_MESSAGE_STATE, values).one()
             connection.execute(
-                sa.insert(t.message_states).values(
-                    message_id=message_id, state=state.value, reason=kept_reason, at=now
-                )
+                _STATE_CHANGE,
+                {"message_id": message_id, "state": state.value, "reason": kept_reason, "at": now},
             )
         _log.info("message %d: %s -> %s", message_id, current.value, state.value)
         return _inbox_message(updated)
@@ -1025,14 +1129,9 @@ class SqlStore(
         origin = flight.origin or ""
         operating = _operating_flight(flight)
         now = self._now()
-        m, f, b, v = t.messages, t.flights, t.bookings, t.booking_versions
+        b, v = t.bookings, t.booking_versions
         with self._write_derived() as connection:
-            found = connection.execute(
-                sa.select(m.c.id, m.c.received_at, m.c.flight_date)
-                .where(m.c.id.in_(message_ids))
-                .order_by(m.c.id)
-                .with_for_update()
-            ).all()
+            found = connection.execute(_MESSAGES_TO_STORE, {"messages": message_ids}).all()
             if len(found) != len(set(message_ids)):
                 missing = sorted(set(message_ids) - {row.id for row in found})
                 raise NotFound(f"no message {', '.join(map(str, missing))}")
@@ -1048,26 +1147,30 @@ class SqlStore(
                 "flight_date": flight_date,
                 "origin": origin,
             }
+            insert_flight, insert_designators = _dialect_statements(connection.dialect.name)
             connection.execute(
-                _insert(connection, f)
-                .values(
+                insert_flight,
+                {
                     **flight_key,
-                    record=to_json(operating),
-                    push_count=0,
-                    first_message_id=first_id,
-                    last_message_id=first_id,
-                    last_pushed_at=pushed_at,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=list(flight_key))
+                    "record": to_json(operating),
+                    "push_count": 0,
+                    "first_message_id": first_id,
+                    "last_message_id": first_id,
+                    "last_pushed_at": pushed_at,
+                    "updated_at": now,
+                },
             )
             flight_row = connection.execute(
-                sa.select(f.c.id, f.c.last_pushed_at)
-                .where(*(f.c[name] == value for name, value in flight_key.items()))
-                .with_for_update()
+                _FLIGHT_FOR_UPDATE,
+                {
+                    "f_carrier": operating.carrier,
+                    "f_number": operating.number,
+                    "f_date": flight_date,
+                    "f_origin": origin,
+                },
             ).one()
             flight_id = flight_row.id
-            flight_values: dict[str, Any] = {"push_count": f.c.push_count + 1, "updated_at": now}
+            flight_values: dict[str, Any] = {"flight": flight_id, "updated_at": now}
             if pushed_at >= flight_row.last_pushed_at:  # an older push arriving late does not win
                 flight_values |= {
                     "record": to_json(operating),
@@ -1076,16 +1179,14 @@ class SqlStore(
                     "last_message_id": first_id,
                     "last_pushed_at": pushed_at,
                 }
-            connection.execute(sa.update(f).where(f.c.id == flight_id).values(**flight_values))
-            connection.execute(sa.update(m).where(m.c.id.in_(message_ids)).values(flight_date=flight_date))
+            connection.execute(_FLIGHT_PUSHED, flight_values)
+            connection.execute(_MESSAGES_STORED, {"messages": message_ids, "flight_date": flight_date})
             designators = {
                 (operating.carrier, operating.number, True),
                 (flight.carrier, flight.number, False),
             }
             connection.execute(
-                _insert(connection, t.flight_designators).on_conflict_do_nothing(
-                    index_elements=["flight_id", "carrier", "number"]
-                ),
+                insert_designators,
                 [
                     {
                         "flight_id": flight_id,
@@ -1108,10 +1209,7 @@ class SqlStore(
             state: dict[str, _BookingState] = {
                 row.booking_key: _BookingState(row.id, row.version_count, row.current_pushed_at)
                 for row in connection.execute(
-                    sa.select(b.c.id, b.c.booking_key, b.c.version_count, b.c.current_pushed_at)
-                    .where(b.c.flight_id == flight_id, b.c.booking_key.in_(set(keys)) if keys else sa.false())
-                    .order_by(b.c.id)
-                    .with_for_update()
+                    _BOOKINGS_FOR_UPDATE, {"flight": flight_id, "keys": sorted(set(keys))}
                 )
             }
             # The flight's row is locked: no one else adds bookings to it meanwhile.
@@ -1224,17 +1322,18 @@ class SqlStore(
             _bulk_update(connection, b, changed)
             _bulk_update(connection, b, counted)
             connection.execute(
-                sa.insert(t.flight_pushes).values(
-                    flight_id=flight_id,
-                    flight_date=flight_date,
-                    message_id=first_id,
-                    parts=len(parts),
-                    function=first.function,
-                    sender=first.header.sender,
-                    pushed_at=pushed_at,
-                    bookings=len(bookings_pushed),
-                    stored_at=now,
-                )
+                _FLIGHT_PUSH,
+                {
+                    "flight_id": flight_id,
+                    "flight_date": flight_date,
+                    "message_id": first_id,
+                    "parts": len(parts),
+                    "function": first.function,
+                    "sender": first.header.sender,
+                    "pushed_at": pushed_at,
+                    "bookings": len(bookings_pushed),
+                    "stored_at": now,
+                },
             )
             # an update push changes its own bookings only; a full push may remove any other
             pushed_ids = None if first.function == FULL_PUSH else {state[key].id for key in keys}
@@ -1272,12 +1371,8 @@ class SqlStore(
         flight's full pushes, changed, so no other booking's removal can have. Returns how many bookings
         this call marked removed.
         """
-        fp, b, v, r = t.flight_pushes, t.bookings, t.booking_versions, t.booking_removals
-        fulls = connection.execute(
-            sa.select(fp.c.pushed_at, fp.c.message_id)
-            .where(fp.c.flight_id == flight_id, fp.c.function == FULL_PUSH)
-            .order_by(fp.c.pushed_at, fp.c.message_id)
-        ).all()
+        b, v, r = t.bookings, t.booking_versions, t.booking_removals
+        fulls = connection.execute(_FULL_PUSHES, {"flight": flight_id}).all()
         if not fulls and only is not None:
             return 0  # no full push: nothing has left the flight, and nothing was recorded as removed
         # The current version is the latest by push time, so its push time is the booking's latest.

@@ -108,6 +108,58 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]
 _VALUES: sa.BindParameter[Any] = sa.bindparam("values", expanding=True)
 
 
+def _versions_to_resolve() -> sa.Select[Any]:
+    """The versions of messages (``values``) with their travellers, and whether each is resolved."""
+    v, tr, m, im = t.booking_versions, t.travellers, t.messages, t.identity_members
+    return (
+        sa.select(
+            v.c.id,
+            v.c.message_id,
+            v.c.position,
+            v.c.version,
+            v.c.booking_id,
+            v.c.flight_id,
+            v.c.flight_date,
+            m.c.content_hash,
+            tr.c.id.label("traveller_id"),
+            tr.c.position.label("traveller_position"),
+            im.c.id.label("member"),
+        )
+        .select_from(
+            v.join(m, m.c.id == v.c.message_id)
+            .outerjoin(tr, tr.c.version_id == v.c.id)
+            .outerjoin(im, im.c.traveller_id == tr.c.id)
+        )
+        .where(v.c.message_id.in_(_VALUES))
+    )
+
+
+def _api_matches_apart() -> sa.Select[Any]:
+    """The API matches on flights (``values``) whose API person and traveller are in different identities."""
+    am, b = t.api_matches, t.bookings
+    person, traveller = t.identity_members.alias("person"), t.identity_members.alias("traveller")
+    return (
+        sa.select(
+            person.c.id.label("member"),
+            person.c.identity_id.label("person_identity"),
+            traveller.c.identity_id.label("traveller_identity"),
+            am.c.method,
+            am.c.confidence,
+        )
+        .select_from(
+            am.join(b, b.c.id == am.c.booking_id)
+            .join(person, person.c.api_person_id == am.c.api_person_id)
+            .join(traveller, traveller.c.traveller_id == am.c.traveller_id)
+        )
+        .where(b.c.flight_id.in_(_VALUES), person.c.identity_id != traveller.c.identity_id)
+    )
+
+
+# Built once: building them (and their cache keys) per message cost more than running them.
+_VERSIONS_TO_RESOLVE = _versions_to_resolve()
+_API_MATCHES_APART = _api_matches_apart()
+
+
 #: The resolving step's look-ups by a list of values, as SQL text with ``{values}`` where the list goes: run
 #: by the driver with the list as one parameter (SQLite: a JSON array read by ``json_each``; PostgreSQL: an
 #: array), so neither SQLAlchemy's compiler nor its expansion of thousands of values runs per message.
@@ -147,8 +199,19 @@ _TRAVELLING_BOOKINGS = (
 #: Aliases built once: an alias's columns are made on first use, which cost a page a few ms every time.
 _FIRST = t.identity_members.alias("first")
 _SECOND = t.identity_members.alias("second")
-_PERSON = t.identity_members.alias("person")
-_TRAVELLER = t.identity_members.alias("traveller")
+
+
+#: The columns of an evidence index row as `_resolve` builds it: the key's (kind, digest, birth) first.
+_KEY_COLUMNS = (
+    "kind",
+    "digest",
+    "birth",
+    "identity_id",
+    "booking_id",
+    "chain",
+    "api_person_id",
+    "flight_date",
+)
 
 
 @cache
@@ -200,33 +263,12 @@ class IdentitiesMixin(SqlBase):
         message_ids = sorted({mid for mid, _ in parts})
         if not message_ids:
             return IdentityCounts()
-        v, tr, m, im = t.booking_versions, t.travellers, t.messages, t.identity_members
         with self._write_derived() as connection:
             self._lock(connection)
             versions: dict[tuple[int, int], Any] = {}
             travellers: dict[tuple[int, int], Any] = {}
             # The message's versions with their travellers (and whether each is resolved already): one query.
-            for found in connection.execute(
-                sa.select(
-                    v.c.id,
-                    v.c.message_id,
-                    v.c.position,
-                    v.c.version,
-                    v.c.booking_id,
-                    v.c.flight_id,
-                    v.c.flight_date,
-                    m.c.content_hash,
-                    tr.c.id.label("traveller_id"),
-                    tr.c.position.label("traveller_position"),
-                    im.c.id.label("member"),
-                )
-                .select_from(
-                    v.join(m, m.c.id == v.c.message_id)
-                    .outerjoin(tr, tr.c.version_id == v.c.id)
-                    .outerjoin(im, im.c.traveller_id == tr.c.id)
-                )
-                .where(v.c.message_id.in_(message_ids))
-            ):
+            for found in connection.execute(_VERSIONS_TO_RESOLVE, {"values": message_ids}):
                 versions[(found.message_id, found.position)] = found
                 if found.traveller_id is not None:
                     travellers[(found.id, found.traveller_position)] = found
@@ -380,7 +422,7 @@ class IdentitiesMixin(SqlBase):
         # kind).
         known: set[tuple[str, str | None, int, str | None]] = set()
         known.update(_rows_in(connection, _KEYS_OF_BOOKINGS, sorted(reread)))
-        rows: list[dict[str, Any]] = []
+        rows: list[list[Any]] = []  # in the order of _KEY_COLUMNS
         for booking in bookings:
             if booking.earlier and booking.booking_id not in reread:
                 continue  # its own keys are those of an earlier version
@@ -388,7 +430,7 @@ class IdentitiesMixin(SqlBase):
                 marker: tuple[str, str | None, int, str | None] = (key[1], key[2], booking.booking_id, None)
                 if marker not in known:
                     known.add(marker)
-                    rows.append(_key_row(key, booking.flight_date, None, booking.booking_id, None, None))
+                    rows.append([*key, None, booking.booking_id, None, None, booking.flight_date])
         counts = IdentityCounts()
         if new:
             linking: list[tuple[EvidenceKey, ...]] = []
@@ -435,12 +477,9 @@ class IdentitiesMixin(SqlBase):
                         if marker in known:
                             continue  # an earlier version of the booking's traveller gave it already
                         known.add(marker)
-                    rows.append(
-                        _key_row(key, n.flight_date, identity, n.booking_id, n.chain, n.api_person_id)
-                    )
-        if rows:
-            ids = _sql._new_ids(connection, k, len(rows))
-            _sql._bulk_insert(connection, k, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+                    rows.append([*key, identity, n.booking_id, n.chain, n.api_person_id, n.flight_date])
+        # Their ids are the column's own (nothing refers to them): no round trip to take them first.
+        _sql._bulk_insert_values(connection, k, _KEY_COLUMNS, rows)
         return counts
 
     def _holders(self, connection: Connection, digests: Sequence[str]) -> dict[str, tuple[Holder, ...]]:
@@ -544,11 +583,8 @@ class IdentitiesMixin(SqlBase):
                     "assigned_at": now,
                 }
             )
-        if member_rows:
-            ids = _sql._new_ids(connection, im, len(member_rows))
-            _sql._bulk_insert(
-                connection, im, [{"id": x, **row} for x, row in zip(ids, member_rows, strict=True)]
-            )
+        # Their ids are the column's own (nothing refers to them yet): no round trip to take them first.
+        _sql._bulk_insert(connection, im, member_rows)
         return assigned, IdentityCounts(len(new), len(fresh), merged, plan.refused, plan.ambiguous)
 
     def _merge_into(self, connection: Connection, survivor: int, absorbed: Sequence[int]) -> None:
@@ -564,24 +600,7 @@ class IdentitiesMixin(SqlBase):
         flights, where they differ (the match was recorded after one side was resolved)."""
         if not flights:
             return IdentityCounts()
-        am, b = t.api_matches, t.bookings
-        person, traveller = _PERSON, _TRAVELLER
-        rows = connection.execute(
-            sa.select(
-                person.c.id.label("member"),
-                person.c.identity_id.label("person_identity"),
-                traveller.c.identity_id.label("traveller_identity"),
-                am.c.method,
-                am.c.confidence,
-            )
-            .select_from(
-                am.join(b, b.c.id == am.c.booking_id)
-                .join(person, person.c.api_person_id == am.c.api_person_id)
-                .join(traveller, traveller.c.traveller_id == am.c.traveller_id)
-            )
-            .where(b.c.flight_id.in_(_VALUES), person.c.identity_id != traveller.c.identity_id),
-            {"values": sorted(flights)},
-        ).all()
+        rows = connection.execute(_API_MATCHES_APART, {"values": sorted(flights)}).all()
         if not rows:
             return IdentityCounts()
         best: dict[tuple[int, int], IdentityLink] = {}
@@ -1136,26 +1155,6 @@ class IdentitiesMixin(SqlBase):
             ):
                 found[person.id] = f"{person.content_hash}/a{person.position}"
         return found
-
-
-def _key_row(  # noqa: PLR0917 - one row's columns, in order
-    key: EvidenceKey,
-    flight_date: date,
-    identity: int | None,
-    booking_id: int | None,
-    chain: str | None,
-    api_person_id: int | None,
-) -> dict[str, Any]:
-    return {
-        "kind": key[0],
-        "digest": key[1],
-        "birth": key[2],
-        "identity_id": identity,
-        "booking_id": booking_id,
-        "chain": chain,
-        "api_person_id": api_person_id,
-        "flight_date": flight_date,
-    }
 
 
 def _evidence(row: Row[Any]) -> StoredEvidence:
