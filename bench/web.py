@@ -443,11 +443,11 @@ def process_tree(pid: int) -> list[int]:
             except (OSError, IndexError, ValueError):
                 continue
             children[parent].append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
+    found, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
         found.append(current)
-        todo.extend(children.get(current, ()))
+        waiting.extend(children.get(current, ()))
     return found
 
 

@@ -17,12 +17,12 @@ def groups(held: list[int], people: dict[int, set[int]]) -> int:
     left, count = set(held), 0
     while left:
         count += 1
-        todo = [left.pop()]
-        while todo:
-            current = todo.pop()
+        reached = [left.pop()]
+        while reached:
+            current = reached.pop()
             joined = {b for b in left if people.get(b, set()) & people.get(current, set())}
             left -= joined
-            todo.extend(joined)
+            reached.extend(joined)
     return count
 
 
