@@ -1,7 +1,7 @@
 """Web benchmark: the analyst's pages with a large database behind them, under concurrent users.
 
     uv run python bench/web.py [--scale 0.02] [--travellers 1000000] [--users 8] [--seconds 30]
-                               [--backends sqlite,postgresql] [--postgres URL] [--json]
+                               [--backends sqlite,postgresql] [--postgres URL] [--cold] [--json]
 
 Workload, per backend (a fresh SQLite file, or a private PostgreSQL schema dropped at the end):
 - a generated day (`openpiu generate` at `--scale`, cached in bench/out) with the world's watchlists,
@@ -607,6 +607,17 @@ def database(
     return url, int(copies_file.read_text())
 
 
+def drop_file_cache() -> None:
+    """Empty the operating system's file cache (Linux, root): the users then start as after a restart, every
+    page read from the disk once, as with a database larger than memory."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError as error:
+        raise SystemExit(f"--cold needs Linux and root: {error}") from error
+    log("the file cache was emptied")
+
+
 def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str, Any] | str:
     scratch = Path(tempfile.mkdtemp(prefix="openpiu-web-bench-"))
     cleanups: list[Callable[[], None]] = []
@@ -621,6 +632,8 @@ def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str
         port = free_port()
         server = serve(url, scratch, port, args.workers)
         try:
+            if args.cold:
+                drop_file_cache()
             meter = CpuMeter(server.pid, url)
             try:
                 latencies = load(f"http://127.0.0.1:{port}", names, ids, args.seconds, args.seed)
@@ -704,6 +717,11 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="build the filled database once (bench/out, or a PostgreSQL database) and run on a copy",
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="empty the file cache before the users start (Linux, root): every page read from disk once",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -208,6 +208,29 @@ def test_travellers_of_a_name_narrowed_by_given_names_date_of_birth_and_a_limit(
     assert {t.id for t in exact} <= {t.id for t in everyone}
     assert store.travellers_named(person.surname, given_names="NOT-THEIRS") == []
     assert store.travellers_named(person.surname, limit=1) == everyone[-1:]
+    # exact: the date of birth as given, none matching only none (a traveller's namesakes)
+    namesakes = store.travellers_named(
+        person.surname, given_names=person.given_names, date_of_birth=person.date_of_birth, exact=True
+    )
+    assert namesakes == exact
+    assert store.travellers_named(person.surname, given_names=person.given_names, exact=True) == []
+    # their namesake without a date of birth, on a booking of its own
+    twin = replace(push.bookings[0], locator="TWIN01", travellers=(replace(person, date_of_birth=None),))
+    later = replace(push, header=replace(push.header, message_ref="2"), bookings=(twin,), declared_bookings=1)
+    store.store_push(received(store, later, "t24"), later)
+    undated = store.travellers_named(person.surname, given_names=person.given_names, exact=True)
+    assert [t.traveller.date_of_birth for t in undated] == [None]
+    assert len(store.travellers_named(person.surname, given_names=person.given_names)) == len(exact) + 1
+    assert (
+        store.travellers_named(
+            person.surname,
+            given_names=person.given_names,
+            date_of_birth=person.date_of_birth,
+            exact=True,
+            limit=1,
+        )
+        == exact[-1:]
+    )
 
 
 def test_booking_summaries_name_bookings_without_their_content(store: Store) -> None:

@@ -265,13 +265,15 @@ class Travel:
         store = self.store
         person = stored.traveller
         same: list[StoredTraveller] = []
-        if person.surname:
+        if person.surname and not person.placeholder:
             # the same surname is not the same person: given names and date of birth must agree too;
-            # the most recent flights first, and only so many
+            # the most recent flights first, and only so many (a group's seats held under TBA share
+            # a name, not a person)
             named = store.travellers_named(
                 person.surname,
                 given_names=person.given_names,
                 date_of_birth=person.date_of_birth,
+                exact=True,
                 limit=MAX_OTHER_BOOKINGS + 1,
             )
             same = [

@@ -1197,11 +1197,13 @@ class Bookings(Protocol):
         current_only: bool = True,
         given_names: str | None = None,
         date_of_birth: PartialDate | None = None,
+        exact: bool = False,
         limit: int | None = None,
     ) -> list[StoredTraveller]:
         """Travellers whose surname is ``surname`` (case-insensitive, exact), oldest first; with
-        ``given_names`` or ``date_of_birth``, only those with exactly these too; with ``limit``, only
-        that many, the most recent flights (still oldest first)."""
+        ``given_names`` or ``date_of_birth``, only those with exactly these too; with ``exact``, both are
+        matched as given, ``None`` matching only travellers without them (a traveller's namesakes); with
+        ``limit``, only that many, the most recent flights (still oldest first)."""
         ...
 
     def booking_counts(self) -> BookingCounts: ...

@@ -271,9 +271,16 @@ traveller_identities = sa.Table(
     sa.Column("date_of_birth", sa.Text),  # YYYY[-MM[-DD]]
     sa.Column("record", Document, nullable=False),  # names, documents, contacts, addresses, tickets ...
     sa.Column("masked_at", UtcDateTime),
-    # By surname (search), and by surname, given names and date of birth (a traveller's other bookings:
-    # a common surname has thousands of rows, the same person a few).
-    sa.Index("ix_traveller_identities_name", "surname_key", "given_names", "date_of_birth"),
+    # By surname (search), and by surname, given names and date of birth, newest flights first (a
+    # traveller's other bookings: a common surname has thousands of rows, a frequent traveller hundreds).
+    sa.Index(
+        "ix_traveller_identities_name_date",
+        "surname_key",
+        "given_names",
+        "date_of_birth",
+        "flight_date",
+        "traveller_id",
+    ),
 )
 
 # --- split pushes ----------------------------------------------------------------------------------

@@ -1672,6 +1672,7 @@ class SqlStore(
         current_only: bool = True,
         given_names: str | None = None,
         date_of_birth: PartialDate | None = None,
+        exact: bool = False,
         limit: int | None = None,
     ) -> list[StoredTraveller]:
         tr, ti, b = t.travellers, t.traveller_identities, t.bookings
@@ -1680,12 +1681,15 @@ class SqlStore(
             joined = joined.join(b, b.c.current_version_id == tr.c.version_id)
         query = sa.select(tr, ti.c.record.label("identity")).select_from(joined)
         query = query.where(ti.c.surname_key == _name_key(surname))
-        if given_names is not None:
-            query = query.where(ti.c.given_names == given_names)
-        if date_of_birth is not None:
-            query = query.where(ti.c.date_of_birth == date_of_birth.isoformat())
-        if limit is not None:  # the most recent ones, read in the usual order
-            query = query.order_by(tr.c.flight_date.desc(), tr.c.id.desc()).limit(limit)
+        if given_names is not None or exact:
+            query = query.where(ti.c.given_names.is_not_distinct_from(given_names))
+        if date_of_birth is not None or exact:
+            dob = None if date_of_birth is None else date_of_birth.isoformat()
+            query = query.where(ti.c.date_of_birth.is_not_distinct_from(dob))
+        if limit is not None:
+            # the most recent ones, read in the usual order; with the name and date of birth given, the
+            # name index walks them newest first and stops at the limit (a frequent name has thousands)
+            query = query.order_by(ti.c.flight_date.desc(), ti.c.traveller_id.desc()).limit(limit)
             with self._read() as connection:
                 return sorted(
                     (_stored_traveller(row) for row in connection.execute(query)), key=lambda r: r.id
