@@ -1,6 +1,6 @@
 """The domain model: frozen, slotted records. Imports nothing of the project."""
 
-from openpiu.model.airports import AirportInfo, airport, zone_of
+from openpiu.model.airports import AirportInfo, airport, load_airports, zone_of
 from openpiu.model.messages import (
     Message,
     MessageFormat,
@@ -115,6 +115,7 @@ __all__ = [
     "Watchlist",
     "WatchlistEntry",
     "airport",
+    "load_airports",
     "utc",
     "zone_of",
 ]

@@ -26,6 +26,12 @@ def _table() -> dict[str, airportsdata.Airport]:
     return airportsdata.load("IATA")
 
 
+def load_airports() -> int:
+    """Load the airport table now (once per process, a fraction of a second) rather than at the first
+    look-up; how many airports it knows."""
+    return len(_table())
+
+
 def airport(code: str | None) -> AirportInfo | None:
     """The airport with this IATA code, or None when the code is unknown."""
     if not code:

@@ -1,18 +1,29 @@
-"""The pipeline: inbox, protection at the door, reassembly, reconciliation, and storing what was received."""
+"""The pipeline: inbox, protection at the door, reassembly, reconciliation, and storing what was received.
 
-from openpiu.pipeline.ingest import (
-    OUT_OF_SCOPE,
-    Ingestor,
-    IngestResult,
-    IngestStore,
-    Prepared,
-    expire_series,
-    ingest,
-    prepare,
-    reprocess,
-    resume,
-)
-from openpiu.pipeline.reconcile import match_api_persons
+What needs the store (the `Ingestor` and its short forms) is imported on first use, so that a process that
+only reads messages (`openpiu.pipeline.reading`, the ingest's reader processes) never loads the database
+layer.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from openpiu.pipeline.reading import Prepared, prepare
+
+if TYPE_CHECKING:
+    from openpiu.pipeline.ingest import (
+        OUT_OF_SCOPE,
+        Ingestor,
+        IngestResult,
+        IngestStore,
+        expire_series,
+        ingest,
+        reprocess,
+        resume,
+    )
+    from openpiu.pipeline.reconcile import match_api_persons
 
 __all__ = [
     "OUT_OF_SCOPE",
@@ -27,3 +38,22 @@ __all__ = [
     "reprocess",
     "resume",
 ]
+
+_LATER = {
+    "OUT_OF_SCOPE": "openpiu.pipeline.ingest",
+    "Ingestor": "openpiu.pipeline.ingest",
+    "IngestResult": "openpiu.pipeline.ingest",
+    "IngestStore": "openpiu.pipeline.ingest",
+    "expire_series": "openpiu.pipeline.ingest",
+    "ingest": "openpiu.pipeline.ingest",
+    "reprocess": "openpiu.pipeline.ingest",
+    "resume": "openpiu.pipeline.ingest",
+    "match_api_persons": "openpiu.pipeline.reconcile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LATER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module), name)

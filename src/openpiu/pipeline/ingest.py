@@ -40,16 +40,16 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from openpiu.analysis.identity import evidence_secret, list_evidence, push_evidence, resolve
 from openpiu.clock import Clock
-from openpiu.formats.edifact import EdifactMessage, Interchange
 from openpiu.formats.errors import ParseError
-from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units, sniff_format
-from openpiu.model import Flight, MessageFormat, PassengerList, PnrPush
+from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units
+from openpiu.model import Flight, PassengerList, PnrPush, load_airports
 from openpiu.model.identity import BookingEvidence
+from openpiu.pipeline.reading import Prepared, ReadMessage, prepare
 from openpiu.pipeline.reconcile import match_api_persons
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import (
@@ -58,11 +58,7 @@ from openpiu.protection import (
     NotifiedScope,
     Removals,
     SensitivePolicy,
-    blank_segments,
     protect_push,
-    segment_span,
-    sensitive_spans,
-    sensitive_xml_spans,
 )
 from openpiu.store import (
     Audit,
@@ -79,7 +75,6 @@ from openpiu.store import (
     SeriesState,
     UnstorablePush,
     Watchlists,
-    encode_push,
 )
 
 __all__ = [
@@ -159,23 +154,6 @@ class IngestResult:
         self.message_ids.extend(other.message_ids)
 
 
-@dataclass(frozen=True, slots=True)
-class _Unit:
-    """One message to keep: its cut bytes and what reading it gave (None: nothing could be read).
-
-    A push is protected and encoded for the store where it was read (``protected_by``: the policy's
-    version; ``removals``: what protection removed), so the writing process does not do it again."""
-
-    raw: bytes
-    outcome: ReadOutcome | None
-    protected_by: str | None = None
-    removals: Removals | None = None
-    encoded: EncodedPush | None = None
-    #: Its bookings' identity evidence (`openpiu.analysis.identity`), digested with the card-hash key's
-    #: evidence secret where it was read.
-    evidence: tuple[BookingEvidence, ...] | None = None
-
-
 #: Parts of split pushes kept in memory at most (a few flights' pushes in parts at a time, usually).
 #: Messages of a batch processed in one transaction (bounded: SQLite's one writer waits for it to end).
 _PROCESSED_TOGETHER = 8
@@ -219,6 +197,13 @@ class Ingestor:
     #: Parts of split pushes waiting for the rest, as read (by message): stored from here when the push is
     #: complete, instead of being read again from the inbox (a crash loses nothing: they are read again).
     _parts: dict[int, _Part] = field(default_factory=dict, repr=False, compare=False)
+
+    def warm_up(self) -> None:
+        """Load now what the first message would wait for: the airport table (the notified scope judges
+        every flight by its airports) and the screening indexes. Called while the readers start."""
+        load_airports()
+        if self.screening is not None:
+            self.screening.refresh()
 
     # -- receiving ----------------------------------------------------------------------------------
 
@@ -299,7 +284,7 @@ class Ingestor:
             evidence=item.evidence,
         )
 
-    def _receive(self, unit: _Unit, *, sender: str, channel: str, source: str | None) -> _Kept | None:
+    def _receive(self, unit: ReadMessage, *, sender: str, channel: str, source: str | None) -> _Kept | None:
         """Keep one message in the inbox, protected first; None when it is outside the notified scope."""
         outcome = unit.outcome
         if isinstance(outcome, (PnrPush, PassengerList)) and not self._in_scope(outcome):
@@ -601,38 +586,6 @@ class Ingestor:
         return result
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A payload read and cut into messages, ready for the store; picklable, so another process can
-    do the reading (the CPU-heavy half) while this one writes."""
-
-    units: tuple[_Unit, ...]
-    #: The name the payload arrived under (a file's), kept with its messages; None when it had none.
-    source: str | None = None
-
-
-def prepare(
-    data: bytes,
-    *,
-    source: str | None = None,
-    policy: SensitivePolicy = DEFAULT_POLICY,
-    card_key: bytes | None = None,
-    received_on: date | None = None,
-) -> Prepared:
-    """Read ``data`` and cut the sensitive items out of each message's bytes. Pure: no store, no clock."""
-    units = read_units(data, source=source or "<bytes>", card_key=card_key, received_on=received_on)
-    return Prepared(tuple(_protected(unit, policy, card_key) for unit in _units(data, units, policy)), source)
-
-
-def _protected(unit: _Unit, policy: SensitivePolicy, card_key: bytes | None) -> _Unit:
-    """A push protected and encoded here, in the reading process; anything else as it is."""
-    if not isinstance(unit.outcome, PnrPush):
-        return unit
-    push, removals = protect_push(unit.outcome, policy)
-    evidence = push_evidence(push, evidence_secret(card_key))
-    return _Unit(unit.raw, push, policy.version, removals, encode_push(push), evidence)
-
-
 def ingest(
     store: IngestStore,
     data: bytes,
@@ -693,38 +646,6 @@ def _series_key(push: PnrPush, sender: str) -> str | None:
             push.function or "",
         ]
     )
-
-
-def _units(data: bytes, units: Sequence[ReadUnit], policy: SensitivePolicy) -> list[_Unit]:
-    """Split the payload into messages with their cut bytes, paired with the reader's outcomes."""
-    if sniff_format(data) is MessageFormat.PNRGOV_XML:
-        outcome = units[0].outcome if units else None
-        return [_Unit(blank_segments(data, sensitive_xml_spans(data, policy)), outcome)]
-    found = [(u.interchange, u.message, u.outcome) for u in units if u.interchange and u.message]
-    if not found:
-        return [_Unit(data, units[0].outcome if units else None)]
-    if len(found) == 1:
-        ic, message, outcome = found[0]
-        return [
-            _Unit(blank_segments(data, sensitive_spans(message.segments, policy, data, ic.chars)), outcome)
-        ]
-    return [_Unit(_message_bytes(data, ic, message, policy), outcome) for ic, message, outcome in found]
-
-
-def _message_bytes(data: bytes, ic: Interchange, message: EdifactMessage, policy: SensitivePolicy) -> bytes:
-    """The interchange's header (UNA/UNB) and one message (UNH..UNT), with its sensitive segments cut."""
-    first = ic.messages[0].unh.offset
-    header = data[ic.offset : first]
-    last = message.unt or (message.segments[-1] if message.segments else message.unh)
-    start = message.unh.offset
-    _, length = segment_span(data, last.offset, ic.chars, fallback=len(last.raw.encode("utf-8")))
-    end = last.offset + length
-    spans = [
-        (offset - start, size)
-        for offset, size in sensitive_spans(message.segments, policy, data, ic.chars)
-        if start <= offset and offset + size <= end
-    ]
-    return header + blank_segments(data[start:end], spans)
 
 
 def _reason(error: ParseError) -> str:

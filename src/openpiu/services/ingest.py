@@ -9,13 +9,10 @@ read yet), ``flights``, ``bookings``, ``booking_versions``, ``travellers``, ``re
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from openpiu.clock import Clock
-from openpiu.pipeline import OUT_OF_SCOPE, Ingestor, IngestResult, Prepared, prepare
+from openpiu.pipeline import OUT_OF_SCOPE, Ingestor, IngestResult, Prepared
+from openpiu.pipeline.reading import GC_THRESHOLD, read_file, start_reader
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy, load_scope
 from openpiu.settings import Settings
@@ -40,9 +38,11 @@ _log = logging.getLogger(__name__)
 Progress = Callable[[int, int, Path], None]
 
 _CHANNEL = "file"
-_PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 _POOL_MIN_FILES = 8  # below this, starting reader processes costs more than it saves
-_GC_THRESHOLD = 50_000  # allocations between young-generation collections while ingesting (default 700)
+#: Files read ahead per reader process: the writer receives every file read already in one durable
+#: transaction (one wait for the disk), so a deeper read-ahead means fewer, larger receipt batches; a
+#: file's prepared messages are a few hundred kB, so memory stays flat.
+_READ_AHEAD = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +128,19 @@ def ingest_paths(
         identities=identities,
     )
     received_on = clock.now().date()
-    # As in the readers (see _start_reader): each message's records are many small acyclic objects.
+    # As in the readers (see start_reader): each message's records are many small acyclic objects.
     thresholds = gc.get_threshold()
-    gc.set_threshold(_GC_THRESHOLD, *thresholds[1:])
+    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
     try:
         total.add(ingestor.resume())
         done = 0
         for batch in _read_all(
-            files, policy=policy, card_key=card_key, received_on=received_on, readers=readers
+            files,
+            policy=policy,
+            card_key=card_key,
+            received_on=received_on,
+            readers=readers,
+            while_starting=ingestor.warm_up,
         ):
             # the files read already are received together: one durable commit for their receipts
             ready: list[Prepared] = []
@@ -157,37 +162,6 @@ def ingest_paths(
     return IngestSummary(files=len(files), unreadable=tuple(unreadable), result=total)
 
 
-def _prepare_file(
-    path: Path, policy: SensitivePolicy, card_key: bytes | None, received_on: date
-) -> Prepared | OSError:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return error
-    return prepare(data, source=path.name, policy=policy, card_key=card_key, received_on=received_on)
-
-
-def _start_reader(parent: int) -> None:
-    _die_with_parent(parent)
-    # Reading builds a large tree of small objects per file, alive until it is sent: at the default
-    # threshold the collector keeps traversing it (a fifth of the reading time) and finds next to no
-    # garbage, the records being acyclic. What the start-up imported is frozen out of its way too.
-    gc.freeze()
-    gc.set_threshold(_GC_THRESHOLD, *gc.get_threshold()[1:])
-
-
-def _die_with_parent(parent: int) -> None:
-    """A reader must not outlive the process it reads for, even one killed with SIGKILL (Linux)."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):  # not available: the check below and the pool's shutdown remain
-            pass
-    if os.getppid() != parent:  # the parent died while this reader was starting, before prctl
-        os._exit(1)
-
-
 def _read_all(
     files: list[Path],
     *,
@@ -195,26 +169,32 @@ def _read_all(
     card_key: bytes | None,
     received_on: date,
     readers: int | None,
+    while_starting: Callable[[], object] | None = None,
 ) -> Iterator[list[tuple[Path, Prepared | OSError]]]:
     """Each file with what reading it gave, in order, in batches of those read already (at least one);
-    read ahead by a pool of processes when it pays."""
+    read ahead by a pool of processes when it pays. ``while_starting`` is called once the first files are
+    handed out, while the readers start (the writer has nothing else to do until the first is read)."""
     count = max(0, (os.cpu_count() or 1) - 1) if readers is None else readers
     if count == 0 or len(files) < _POOL_MIN_FILES:
+        if while_starting is not None:
+            while_starting()
         for path in files:
-            yield [(path, _prepare_file(path, policy, card_key, received_on))]
+            yield [(path, read_file(path, policy, card_key, received_on))]
         return
-    window = 4 * count  # enough read ahead to keep the readers busy, bounded so memory stays flat
+    window = _READ_AHEAD * count
     # Spawned, not forked: a reader must inherit no database connection (nor its locks) from the writer.
     with ProcessPoolExecutor(
         max_workers=count,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_reader,
+        initializer=start_reader,
         initargs=(os.getpid(),),
     ) as pool:
         pending: deque[tuple[Path, Future[Prepared | OSError]]] = deque()
         queued = iter(files)
         for path in islice(queued, window):
-            pending.append((path, pool.submit(_prepare_file, path, policy, card_key, received_on)))
+            pending.append((path, pool.submit(read_file, path, policy, card_key, received_on)))
+        if while_starting is not None:
+            while_starting()
         while pending:
             batch: list[tuple[Path, Prepared | OSError]] = []
             # the next file (waited for), then those after it already read
@@ -223,7 +203,7 @@ def _read_all(
                 following = next(queued, None)
                 if following is not None:
                     pending.append(
-                        (following, pool.submit(_prepare_file, following, policy, card_key, received_on))
+                        (following, pool.submit(read_file, following, policy, card_key, received_on))
                     )
                 batch.append((path, future.result()))
             yield batch

@@ -7,7 +7,15 @@ Open a store with :func:`open_store` after bringing the schema up to date with :
 
 SQLite (a file in the data folder) is the embedded default; PostgreSQL (``postgresql+psycopg://...``) is
 what a PIU runs in production. Both pass the same contract tests (``tests/store``).
+
+The SQL implementation (SQLAlchemy, Alembic) is imported on first use: a process that only reads messages
+(the ingest's reader processes) needs the records, their codec and the protocols, not a database.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from openpiu.store.codec import EncodedPush, encode_push
 from openpiu.store.protocols import (
@@ -87,7 +95,9 @@ from openpiu.store.protocols import (
     UnstorablePush,
     Watchlists,
 )
-from openpiu.store.sql import SqlStore, create_engine, open_store, upgrade
+
+if TYPE_CHECKING:
+    from openpiu.store.sql import SqlStore, create_engine, open_store, upgrade
 
 __all__ = [
     "TRANSITIONS",
@@ -172,3 +182,11 @@ __all__ = [
     "open_store",
     "upgrade",
 ]
+
+_SQL = frozenset({"SqlStore", "create_engine", "open_store", "upgrade"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SQL:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module("openpiu.store.sql"), name)

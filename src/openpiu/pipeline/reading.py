@@ -1,0 +1,160 @@
+"""Reading a received payload, the CPU-heavy half of ingesting: parse it, cut its sensitive items out of
+its bytes, protect and encode each push, and digest its identity evidence. Pure: no store, no clock.
+
+`openpiu ingest` runs this in reader processes while its own process writes. So this module imports only
+what reading needs (the formats, protection, the records and their codec, the evidence digests), never the
+database layer, the screening indexes or the web: a reader starts in a fraction of a second, and is
+working before the writer has finished setting itself up.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from openpiu.analysis.identity import evidence_secret, push_evidence
+from openpiu.formats.edifact import EdifactMessage, Interchange
+from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units, sniff_format
+from openpiu.model import MessageFormat, PnrPush
+from openpiu.model.identity import BookingEvidence
+from openpiu.protection import (
+    DEFAULT_POLICY,
+    Removals,
+    SensitivePolicy,
+    blank_segments,
+    protect_push,
+    segment_span,
+    sensitive_spans,
+    sensitive_xml_spans,
+)
+from openpiu.store.codec import EncodedPush, encode_push
+
+__all__ = ["GC_THRESHOLD", "Prepared", "ReadMessage", "prepare", "read_file", "start_reader"]
+
+#: Allocations between young-generation collections while reading or ingesting (default 700): a message
+#: is many small acyclic objects, alive until it is stored or sent.
+GC_THRESHOLD = 50_000
+_PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMessage:
+    """One message to keep: its cut bytes and what reading it gave (None: nothing could be read).
+
+    A push is protected and encoded for the store where it was read (``protected_by``: the policy's
+    version; ``removals``: what protection removed), so the writing process does not do it again."""
+
+    raw: bytes
+    outcome: ReadOutcome | None
+    protected_by: str | None = None
+    removals: Removals | None = None
+    encoded: EncodedPush | None = None
+    #: Its bookings' identity evidence (`openpiu.analysis.identity`), digested with the card-hash key's
+    #: evidence secret where it was read.
+    evidence: tuple[BookingEvidence, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A payload read and cut into messages, ready for the store; picklable, so another process can
+    do the reading (the CPU-heavy half) while this one writes."""
+
+    units: tuple[ReadMessage, ...]
+    #: The name the payload arrived under (a file's), kept with its messages; None when it had none.
+    source: str | None = None
+
+
+def prepare(
+    data: bytes,
+    *,
+    source: str | None = None,
+    policy: SensitivePolicy = DEFAULT_POLICY,
+    card_key: bytes | None = None,
+    received_on: date | None = None,
+) -> Prepared:
+    """Read ``data`` and cut the sensitive items out of each message's bytes. Pure: no store, no clock."""
+    units = read_units(data, source=source or "<bytes>", card_key=card_key, received_on=received_on)
+    return Prepared(tuple(_protected(unit, policy, card_key) for unit in _units(data, units, policy)), source)
+
+
+def read_file(
+    path: Path, policy: SensitivePolicy, card_key: bytes | None, received_on: date
+) -> Prepared | OSError:
+    """A file read and prepared (what a reader process does with each), or why it could not be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return error
+    return prepare(data, source=path.name, policy=policy, card_key=card_key, received_on=received_on)
+
+
+def start_reader(parent: int) -> None:
+    """Set up a reader process of ``parent``: it dies with it, and its collector stays out of the way."""
+    _die_with_parent(parent)
+    # Reading builds a large tree of small objects per file, alive until it is sent: at the default
+    # threshold the collector keeps traversing it (a fifth of the reading time) and finds next to no
+    # garbage, the records being acyclic. What the start-up imported is frozen out of its way too.
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+
+
+def _die_with_parent(parent: int) -> None:
+    """A reader must not outlive the process it reads for, even one killed with SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # not available: the check below and the pool's shutdown remain
+            pass
+    if os.getppid() != parent:  # the parent died while this reader was starting, before prctl
+        os._exit(1)
+
+
+def _protected(unit: ReadMessage, policy: SensitivePolicy, card_key: bytes | None) -> ReadMessage:
+    """A push protected and encoded here, in the reading process; anything else as it is."""
+    if not isinstance(unit.outcome, PnrPush):
+        return unit
+    push, removals = protect_push(unit.outcome, policy)
+    evidence = push_evidence(push, evidence_secret(card_key))
+    return ReadMessage(unit.raw, push, policy.version, removals, encode_push(push), evidence)
+
+
+def _units(data: bytes, units: Sequence[ReadUnit], policy: SensitivePolicy) -> list[ReadMessage]:
+    """Split the payload into messages with their cut bytes, paired with the reader's outcomes."""
+    if sniff_format(data) is MessageFormat.PNRGOV_XML:
+        outcome = units[0].outcome if units else None
+        return [ReadMessage(blank_segments(data, sensitive_xml_spans(data, policy)), outcome)]
+    found = [(u.interchange, u.message, u.outcome) for u in units if u.interchange and u.message]
+    if not found:
+        return [ReadMessage(data, units[0].outcome if units else None)]
+    if len(found) == 1:
+        ic, message, outcome = found[0]
+        return [
+            ReadMessage(
+                blank_segments(data, sensitive_spans(message.segments, policy, data, ic.chars)), outcome
+            )
+        ]
+    return [ReadMessage(_message_bytes(data, ic, message, policy), outcome) for ic, message, outcome in found]
+
+
+def _message_bytes(data: bytes, ic: Interchange, message: EdifactMessage, policy: SensitivePolicy) -> bytes:
+    """The interchange's header (UNA/UNB) and one message (UNH..UNT), with its sensitive segments cut."""
+    first = ic.messages[0].unh.offset
+    header = data[ic.offset : first]
+    last = message.unt or (message.segments[-1] if message.segments else message.unh)
+    start = message.unh.offset
+    _, length = segment_span(data, last.offset, ic.chars, fallback=len(last.raw.encode("utf-8")))
+    end = last.offset + length
+    spans = [
+        (offset - start, size)
+        for offset, size in sensitive_spans(message.segments, policy, data, ic.chars)
+        if start <= offset and offset + size <= end
+    ]
+    return header + blank_segments(data[start:end], spans)
