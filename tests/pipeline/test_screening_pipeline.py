@@ -4,6 +4,7 @@ with an explanation, criteria hits explained, a re-push updating hits instead of
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pytest
 
 from openpiu.clock import FixedClock
 from openpiu.model import HitKind
+from openpiu.pipeline import Ingestor, prepare
+from openpiu.pipeline.screening import ScreeningStage
 from openpiu.services.criteria import activate_file
 from openpiu.services.ingest import ingest_paths, status
 from openpiu.services.watchlists import MissingListFacts, import_watchlist_file, list_watchlists
@@ -115,5 +118,50 @@ def test_criteria_hits_carry_their_reasons_and_a_repush_updates_them(world: Path
         assert len(keys) == len(set(keys))
         events = [e.action for e in store.events(limit=1000)]
         assert "criterion.activated" in events
+    finally:
+        store.close()
+
+
+class _CountingStore:
+    """A store that counts the reads of what screening is done against."""
+
+    COUNTED = ("watchlists", "active_criteria", "follows")
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._store, name)
+        if name not in self.COUNTED:
+            return found
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += 1
+            return found(*args, **kwargs)
+
+        return counted
+
+
+def test_a_batch_is_screened_against_the_lists_read_once(world: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'openpiu.db'}"
+    upgrade(url)
+    clock = FixedClock(AT)
+    for name in ("persons.csv", "documents.csv"):
+        import_watchlist_file(url, world / "watchlists" / name, clock=clock, actor="test", overrides=FACTS)
+    files = sorted((world / "messages").iterdir())
+    store = open_store(url, clock=clock)
+    try:
+        counting = _CountingStore(store)
+        ingestor = Ingestor(store, clock, screening=ScreeningStage(counting, clock))
+        batch = [prepare(path.read_bytes(), source=path.name) for path in files]
+        result = ingestor.receive_batch(batch, sender="test", channel="file")
+        assert result.stored_messages > 10
+        assert result.hits > 0
+        # once for the batch, not once for each of its flights
+        assert counting.calls == Counter({"watchlists": 1, "active_criteria": 1, "follows": 1})
+        # alone (a rescreen, a retry), screening reads what is in force now
+        ScreeningStage(counting, clock).screen_flight(1)
+        assert counting.calls["watchlists"] == 2
     finally:
         store.close()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from openpiu.pipeline.reading import Prepared, prepare
 
 if TYPE_CHECKING:
-    from openpiu.pipeline.ingest import (
+    from openpiu.pipeline.ingestor import (
         OUT_OF_SCOPE,
         Ingestor,
         IngestResult,
@@ -40,14 +40,14 @@ __all__ = [
 ]
 
 _LATER = {
-    "OUT_OF_SCOPE": "openpiu.pipeline.ingest",
-    "Ingestor": "openpiu.pipeline.ingest",
-    "IngestResult": "openpiu.pipeline.ingest",
-    "IngestStore": "openpiu.pipeline.ingest",
-    "expire_series": "openpiu.pipeline.ingest",
-    "ingest": "openpiu.pipeline.ingest",
-    "reprocess": "openpiu.pipeline.ingest",
-    "resume": "openpiu.pipeline.ingest",
+    "OUT_OF_SCOPE": "openpiu.pipeline.ingestor",
+    "Ingestor": "openpiu.pipeline.ingestor",
+    "IngestResult": "openpiu.pipeline.ingestor",
+    "IngestStore": "openpiu.pipeline.ingestor",
+    "expire_series": "openpiu.pipeline.ingestor",
+    "ingest": "openpiu.pipeline.ingestor",
+    "reprocess": "openpiu.pipeline.ingestor",
+    "resume": "openpiu.pipeline.ingestor",
     "match_api_persons": "openpiu.pipeline.reconcile",
 }
 

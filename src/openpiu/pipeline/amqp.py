@@ -40,7 +40,7 @@ from openpiu.formats.edifact import read_interchanges
 from openpiu.formats.reader import sniff_format
 from openpiu.model import MessageFormat
 from openpiu.pipeline.folder import IngestFunction, failure_text
-from openpiu.pipeline.ingest import IngestResult, IngestStore, ingest
+from openpiu.pipeline.ingestor import IngestResult, IngestStore, ingest
 from openpiu.protection import DEFAULT_POLICY, SensitivePolicy, blank_segments, sensitive_spans
 from openpiu.store import MessageState
 

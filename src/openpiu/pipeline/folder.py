@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from openpiu.clock import Clock
-from openpiu.pipeline.ingest import IngestResult, IngestStore, ingest
+from openpiu.pipeline.ingestor import IngestResult, IngestStore, ingest
 from openpiu.protection import DEFAULT_POLICY, SensitivePolicy
 
 __all__ = [

@@ -17,7 +17,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
@@ -194,6 +195,22 @@ class ScreeningStage:
     _lists: dict[str, Watchlist] = field(default_factory=dict)
     _criteria: tuple[Criterion, ...] = ()
     _travel: bool = False  # an active criterion reads a journey feature
+    _held: bool | None = None  # inside `holding`: whether a follow was active when the block began
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Screen every flight of the block against the lists, criteria and follows in force when it
+        began: read once for a batch of messages, not again for each. What an analyst activates
+        meanwhile is screened from the next batch, seconds later (and `rescreen` covers stored flights)."""
+        if self._held is not None:
+            yield  # nested: the outer block holds them
+            return
+        self.refresh()
+        self._held = self._following_now()
+        try:
+            yield
+        finally:
+            self._held = None
 
     def refresh(self) -> bool:
         """Rebuild the indexes and criteria when the active lists or criteria changed; True if they did."""
@@ -219,8 +236,7 @@ class ScreeningStage:
 
     def screen_flight(self, flight_id: int, booking_ids: Iterable[int] | None = None) -> int:
         """Screen the flight's current travellers (of the given bookings, or all); the hits recorded."""
-        self.refresh()
-        following = self._following()
+        following = self._current()
         if not following and not self._criteria and (self._screener is None or not self._screener.lists):
             return 0  # nothing to screen against: the bookings are not even read
         stored = self.store.flight(flight_id)
@@ -251,7 +267,14 @@ class ScreeningStage:
             hits.extend(self._api_hits(flight_id, alone))
         return self._record(f"flight {flight_id}", hits)
 
-    def _following(self) -> bool:
+    def _current(self) -> bool:
+        """The lists and criteria brought up to date (unless held); whether any follow is active."""
+        if self._held is not None:
+            return self._held
+        self.refresh()
+        return self._following_now()
+
+    def _following_now(self) -> bool:
         """Whether any follow is active now (few are: one small query spares the rest when none is)."""
         now = self.clock.now()
         return any(f.active(now) for f in self.store.follows())
@@ -344,8 +367,7 @@ class ScreeningStage:
 
     def screen_list(self, list_id: int) -> int:
         """Screen the persons of a passenger list whose flight no PNR push has made known (yet)."""
-        self.refresh()
-        following = self._following()
+        following = self._current()
         if not following and (self._screener is None or not self._screener.lists):
             return 0
         persons = self.store.list_persons(list_id)

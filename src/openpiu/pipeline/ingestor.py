@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -242,12 +243,15 @@ class Ingestor:
                     else:
                         kept.append(received)
         taken: set[int] = set()
-        for start in range(0, len(kept), _PROCESSED_TOGETHER):
-            # One transaction for a few messages: each commit writes every index page its rows touched,
-            # and messages stored together share most of those pages. A crash leaves them all received.
-            with self.store.processing():
-                for item in kept[start : start + _PROCESSED_TOGETHER]:
-                    self._process_kept(item, taken, sender=sender, result=result)
+        # The batch is screened against the lists, criteria and follows in force when it began.
+        with self.screening.holding() if self.screening is not None else nullcontext():
+            for start in range(0, len(kept), _PROCESSED_TOGETHER):
+                # One transaction for a few messages: each commit writes every index page its rows
+                # touched, and messages stored together share most of those pages. A crash leaves them
+                # all received.
+                with self.store.processing():
+                    for item in kept[start : start + _PROCESSED_TOGETHER]:
+                        self._process_kept(item, taken, sender=sender, result=result)
         return result
 
     def _process_kept(self, item: _Kept, taken: set[int], *, sender: str, result: IngestResult) -> None:

@@ -1,0 +1,66 @@
+"""The reading half of ingesting (`openpiu.pipeline.reading`): what a reader process of `openpiu ingest`
+runs. It must stay free of the database layer, so that a reader starts at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from openpiu.formats.pnrgov_writer import write_pnrgov
+from openpiu.model import PnrPush
+from openpiu.pipeline.reading import Prepared, read_file
+from openpiu.protection import DEFAULT_POLICY
+from openpiu.synth.corpus import demo_push
+
+HEAVY = ("sqlalchemy", "alembic", "psycopg", "fastapi", "openpiu.store.sql", "openpiu.pipeline.ingestor")
+
+
+def _imported_after(statement: str) -> set[str]:
+    """The modules a fresh interpreter holds after ``statement``."""
+    code = f"import json, sys\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(json.loads(done.stdout))
+
+
+def test_a_reader_loads_no_database_layer() -> None:
+    loaded = _imported_after("from openpiu.pipeline.reading import read_file, start_reader")
+    assert not loaded & set(HEAVY)
+
+
+def test_the_command_script_imports_no_command_line_until_it_runs() -> None:
+    # what a spawned reader imports again as its main module (`openpiu ingest`'s script)
+    loaded = _imported_after("from openpiu.__main__ import main")
+    assert "openpiu.cli" not in loaded
+    assert not loaded & set(HEAVY)
+
+
+def test_the_store_and_pipeline_packages_still_give_everything_on_use() -> None:
+    from openpiu import pipeline, store
+
+    assert callable(store.open_store)
+    assert callable(store.upgrade)
+    assert pipeline.Ingestor.__name__ == "Ingestor"
+    assert pipeline.OUT_OF_SCOPE
+
+
+def test_a_file_is_read_protected_and_digested(tmp_path: Path) -> None:
+    push = demo_push(seed=3, bookings=4)
+    path = tmp_path / "push.edi"
+    path.write_bytes(write_pnrgov(push))
+    prepared = read_file(path, DEFAULT_POLICY, bytes(32), date(2026, 11, 29))
+    assert isinstance(prepared, Prepared)
+    assert prepared.source == "push.edi"
+    (message,) = prepared.units
+    assert isinstance(message.outcome, PnrPush)
+    assert message.protected_by == DEFAULT_POLICY.version
+    assert message.encoded is not None
+    assert message.evidence is not None
+    assert len(message.evidence) == len(message.outcome.bookings)
+
+
+def test_a_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
+    found = read_file(tmp_path / "gone.edi", DEFAULT_POLICY, None, date(2026, 11, 29))
+    assert isinstance(found, FileNotFoundError)
