@@ -1681,11 +1681,13 @@ class SqlStore(
             joined = joined.join(b, b.c.current_version_id == tr.c.version_id)
         query = sa.select(tr, ti.c.record.label("identity")).select_from(joined)
         query = query.where(ti.c.surname_key == _name_key(surname))
-        if given_names is not None or exact:
-            query = query.where(ti.c.given_names.is_not_distinct_from(given_names))
-        if date_of_birth is not None or exact:
-            dob = None if date_of_birth is None else date_of_birth.isoformat()
-            query = query.where(ti.c.date_of_birth.is_not_distinct_from(dob))
+        # "= value" or "IS NULL", never "IS NOT DISTINCT FROM": PostgreSQL's indexes answer only those two
+        dob = None if date_of_birth is None else date_of_birth.isoformat()
+        for column, value in ((ti.c.given_names, given_names), (ti.c.date_of_birth, dob)):
+            if value is not None:
+                query = query.where(column == value)
+            elif exact:
+                query = query.where(column.is_(None))
         if limit is not None:
             # the most recent ones, read in the usual order; with the name and date of birth given, the
             # name index walks them newest first and stops at the limit (a frequent name has thousands)
