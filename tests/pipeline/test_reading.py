@@ -9,11 +9,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from openpiu.analysis.identity import evidence_secret, list_evidence
+from openpiu.formats.paxlst_writer import write_paxlst
 from openpiu.formats.pnrgov_writer import write_pnrgov
-from openpiu.model import PnrPush
+from openpiu.model import PassengerList, PnrPush
 from openpiu.pipeline.reading import Prepared, read_file
 from openpiu.protection import DEFAULT_POLICY
-from openpiu.synth.corpus import demo_push
+from openpiu.synth.corpus import demo_push, passenger_list_for
 
 HEAVY = ("sqlalchemy", "alembic", "psycopg", "fastapi", "openpiu.store.sql", "openpiu.pipeline.ingestor")
 
@@ -64,3 +66,16 @@ def test_a_file_is_read_protected_and_digested(tmp_path: Path) -> None:
 def test_a_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
     found = read_file(tmp_path / "gone.edi", DEFAULT_POLICY, None, date(2026, 11, 29))
     assert isinstance(found, FileNotFoundError)
+
+
+def test_a_passenger_list_is_digested_where_it_is_read(tmp_path: Path) -> None:
+    plist = passenger_list_for(demo_push(seed=5, bookings=6))
+    path = tmp_path / "list.edi"
+    path.write_bytes(write_paxlst(plist))
+    prepared = read_file(path, DEFAULT_POLICY, bytes(32), date(2026, 11, 29))
+    assert isinstance(prepared, Prepared)
+    (message,) = prepared.units
+    assert isinstance(message.outcome, PassengerList)
+    assert message.persons is not None
+    assert [p.position for p in message.persons] == list(range(len(message.outcome.persons)))
+    assert message.persons == list_evidence(message.outcome, evidence_secret(bytes(32)))

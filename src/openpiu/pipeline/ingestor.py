@@ -49,7 +49,7 @@ from openpiu.clock import Clock
 from openpiu.formats.errors import ParseError
 from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units
 from openpiu.model import Flight, PassengerList, PnrPush, load_airports
-from openpiu.model.identity import BookingEvidence
+from openpiu.model.identity import BookingEvidence, PersonEvidence
 from openpiu.pipeline.reading import Prepared, ReadMessage, prepare
 from openpiu.pipeline.reconcile import match_api_persons
 from openpiu.pipeline.screening import ScreeningStage
@@ -179,6 +179,7 @@ class _Kept:
     removals: Removals | None
     encoded: EncodedPush | None
     evidence: tuple[BookingEvidence, ...] | None
+    persons: tuple[PersonEvidence, ...] | None  # a passenger list's, digested by the reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +287,7 @@ class Ingestor:
             state=state,
             encoded=item.encoded,
             evidence=item.evidence,
+            persons=item.persons,
         )
 
     def _receive(self, unit: ReadMessage, *, sender: str, channel: str, source: str | None) -> _Kept | None:
@@ -313,7 +315,8 @@ class Ingestor:
             policy=self.policy.version,
             source=source,
         )
-        return _Kept(receipt, outcome, removals, encoded, evidence)
+        persons = unit.persons if isinstance(outcome, PassengerList) else None
+        return _Kept(receipt, outcome, removals, encoded, evidence, persons)
 
     def _in_scope(self, message: PnrPush | PassengerList) -> bool:
         flights: Sequence[Flight | None] = (
@@ -344,9 +347,10 @@ class Ingestor:
         state: MessageState = MessageState.RECEIVED,
         encoded: EncodedPush | None = None,
         evidence: tuple[BookingEvidence, ...] | None = None,
+        persons: tuple[PersonEvidence, ...] | None = None,
     ) -> None:
         """Read, reassemble, store and merge one kept message (``protected``: a push is already protected;
-        ``encoded``: and encoded for the store)."""
+        ``encoded``: and encoded for the store; ``evidence`` and ``persons``: digested by the reader)."""
         store = self.store
         if outcome is None:
             self._quarantine(mid, "no PNRGOV or PAXLST message could be found", result)
@@ -357,7 +361,7 @@ class Ingestor:
         if state is not MessageState.STORED:  # stored, not screened yet: taken up after a crash
             store.advance(mid, MessageState.PARSED)
         if isinstance(outcome, PassengerList):
-            self._store_list(mid, outcome, result)
+            self._store_list(mid, outcome, result, persons)
             return
         push = outcome if protected else protect_push(outcome, self.policy)[0]
         ahead = {} if encoded is None or not protected else {mid: encoded}
@@ -467,7 +471,13 @@ class Ingestor:
         result.removed_bookings += pushed.removed
         return True
 
-    def _store_list(self, mid: int, plist: PassengerList, result: IngestResult) -> None:
+    def _store_list(
+        self,
+        mid: int,
+        plist: PassengerList,
+        result: IngestResult,
+        persons: tuple[PersonEvidence, ...] | None = None,
+    ) -> None:
         try:
             stored = self.store.store_passenger_list(mid, plist)
         except UnstorablePush as error:
@@ -476,9 +486,9 @@ class Ingestor:
         if stored.flight_id is not None:
             self._merge(stored.flight_id, result)  # before "stored": a crash here is taken up again
         if self.identities:
-            counts = self.store.resolve_list(
-                mid, list_evidence(plist, evidence_secret(self.card_key)), resolve
-            )
+            if persons is None:
+                persons = list_evidence(plist, evidence_secret(self.card_key))
+            counts = self.store.resolve_list(mid, persons, resolve)
             result.identified += counts.occurrences
             result.identities_merged += counts.merged
         self.store.advance(mid, MessageState.STORED)

@@ -15,15 +15,15 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from openpiu.analysis.identity import evidence_secret, push_evidence
+from openpiu.analysis.identity import evidence_secret, list_evidence, push_evidence
 from openpiu.formats.edifact import EdifactMessage, Interchange
 from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units, sniff_format
-from openpiu.model import MessageFormat, PnrPush
-from openpiu.model.identity import BookingEvidence
+from openpiu.model import MessageFormat, PassengerList, PnrPush
+from openpiu.model.identity import BookingEvidence, PersonEvidence
 from openpiu.protection import (
     DEFAULT_POLICY,
     Removals,
@@ -59,6 +59,8 @@ class ReadMessage:
     #: Its bookings' identity evidence (`openpiu.analysis.identity`), digested with the card-hash key's
     #: evidence secret where it was read.
     evidence: tuple[BookingEvidence, ...] | None = None
+    #: A passenger list's persons' identity evidence, digested likewise.
+    persons: tuple[PersonEvidence, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,10 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _protected(unit: ReadMessage, policy: SensitivePolicy, card_key: bytes | None) -> ReadMessage:
-    """A push protected and encoded here, in the reading process; anything else as it is."""
+    """A push protected, encoded and digested here, in the reading process; a passenger list digested;
+    anything else as it is."""
+    if isinstance(unit.outcome, PassengerList):
+        return replace(unit, persons=list_evidence(unit.outcome, evidence_secret(card_key)))
     if not isinstance(unit.outcome, PnrPush):
         return unit
     push, removals = protect_push(unit.outcome, policy)
