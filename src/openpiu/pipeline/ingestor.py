@@ -83,10 +83,8 @@ __all__ = [
     "IngestResult",
     "IngestStore",
     "Ingestor",
-    "Prepared",
     "expire_series",
     "ingest",
-    "prepare",
     "reprocess",
     "resume",
 ]
