@@ -174,6 +174,11 @@ def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
             # One transaction per copy: one for all of them kept every copy in SQLite's log (13 GB by four
             # million traveller rows, the build four times slower than at its start) and lost all at a kill.
             for number in range(1, copies + 1):
+                fresh_hash = (
+                    "lower(hex(randomblob(32)))"
+                    if dialect == "sqlite"
+                    else f"md5(content_hash || '{number}a') || md5(content_hash || '{number}b')"
+                )
                 with connection.begin():
                     for table, key, links, _ in COPIED:
                         # a table whose own ids nothing copied points at gets new ones from the database
@@ -193,11 +198,7 @@ def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
                             elif name == "api_person_id":
                                 values.append("NULL")
                             elif name == "content_hash":  # unique: a copied message is another message
-                                values.append(
-                                    "lower(hex(randomblob(32)))"
-                                    if dialect == "sqlite"
-                                    else f"md5(content_hash || '{number}a') || md5(content_hash || '{number}b')"
-                                )
+                                values.append(fresh_hash)
                             else:
                                 values.append(name)
                         connection.exec_driver_sql(
@@ -208,10 +209,11 @@ def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
                 if number % 10 == 0 or number == copies:
                     log(f"copied the day {number} of {copies} times")
             started = time.monotonic()
-            with connection.begin():
-                if dialect == "postgresql":
-                    connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
-                for _, statement in indexes:
+            for _, statement in indexes:
+                # one transaction each: SQLite's log holds a transaction's pages until its commit
+                with connection.begin():
+                    if dialect == "postgresql":
+                        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
                     connection.exec_driver_sql(statement)
             log(f"{len(indexes)} indexes built again in {time.monotonic() - started:.0f} s")
         if dialect == "postgresql":
