@@ -9,9 +9,11 @@ again on top of that writer's event.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -19,12 +21,34 @@ from sqlalchemy.exc import IntegrityError
 
 from openpiu.store.protocols import AuditEvent, StoreError
 
-__all__ = ["AUDIT_ATTEMPTS", "SqlBase"]
+__all__ = ["AUDIT_ATTEMPTS", "SqlBase", "rows_in"]
 
 #: Tries at appending to the audit chain when other writers keep taking the next number.
 AUDIT_ATTEMPTS = 20
 
 T = TypeVar("T")
+
+
+@cache
+def _driver_sql(statement: str, postgresql: bool) -> str:
+    return statement.format(values="= ANY(%s)" if postgresql else "IN (SELECT value FROM json_each(?))")
+
+
+def rows_in(connection: Connection, statement: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``statement``, SQL text with ``{values}`` where a list of values goes, for ``values``
+    (strings or integers), on the connection's transaction: run by the driver with the list as one
+    parameter (SQLite: a JSON array read by ``json_each``; PostgreSQL: an array), so neither
+    SQLAlchemy's compiler nor its expansion of thousands of values runs per call."""
+    if not values:
+        return []
+    postgresql = connection.dialect.name == "postgresql"
+    parameter: Any = list(values) if postgresql else json.dumps(list(values))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_driver_sql(statement, postgresql), (parameter,))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 class SqlBase:

@@ -21,13 +21,11 @@ Logs name ids and counts only.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,7 +59,7 @@ from openpiu.store.protocols import (
     StoredEvidence,
     StoredIdentity,
 )
-from openpiu.store.sql_base import SqlBase
+from openpiu.store.sql_base import SqlBase, rows_in
 
 __all__ = ["IdentitiesMixin"]
 
@@ -212,26 +210,6 @@ _KEY_COLUMNS = (
     "api_person_id",
     "flight_date",
 )
-
-
-@cache
-def _driver_sql(statement: str, postgresql: bool) -> str:
-    return statement.format(values="= ANY(%s)" if postgresql else "IN (SELECT value FROM json_each(?))")
-
-
-def _rows_in(connection: Connection, statement: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """The rows of ``statement`` (one of the texts above) for ``values`` (strings or integers), on the
-    connection's transaction."""
-    if not values:
-        return []
-    postgresql = connection.dialect.name == "postgresql"
-    parameter: Any = list(values) if postgresql else json.dumps(list(values))
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(_driver_sql(statement, postgresql), (parameter,))
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def _add(a: IdentityCounts, b: IdentityCounts) -> IdentityCounts:
@@ -399,7 +377,7 @@ class IdentitiesMixin(SqlBase):
         chains: dict[tuple[int, str | None], int] = {}
         signatures: set[tuple[int, str | None, str | None]] = set()  # (booking, chain, signature)
         booking_signatures: set[tuple[int, str | None]] = set()
-        for booking_id, chain, identity_id, signature, booking_signature in _rows_in(
+        for booking_id, chain, identity_id, signature, booking_signature in rows_in(
             connection, _MEMBERS_OF_BOOKINGS, earlier
         ):
             chains[(booking_id, chain)] = identity_id
@@ -421,7 +399,7 @@ class IdentitiesMixin(SqlBase):
         # (digest, birth, booking, chain) of the keys the index holds for those bookings (a digest says its
         # kind).
         known: set[tuple[str, str | None, int, str | None]] = set()
-        known.update(_rows_in(connection, _KEYS_OF_BOOKINGS, sorted(reread)))
+        known.update(rows_in(connection, _KEYS_OF_BOOKINGS, sorted(reread)))
         rows: list[list[Any]] = []  # in the order of _KEY_COLUMNS
         for booking in bookings:
             if booking.earlier and booking.booking_id not in reread:
@@ -485,7 +463,7 @@ class IdentitiesMixin(SqlBase):
     def _holders(self, connection: Connection, digests: Sequence[str]) -> dict[str, tuple[Holder, ...]]:
         """The identities holding each digest (with the date-of-birth digests they hold it with)."""
         found: dict[str, set[Holder]] = defaultdict(set)
-        for digest, identity, birth in _rows_in(connection, _HOLDERS, digests):
+        for digest, identity, birth in rows_in(connection, _HOLDERS, digests):
             found[digest].add(Holder(identity, birth))
         return {
             digest: tuple(sorted(holders, key=lambda h: (h.identity, h.birth or "")))
@@ -873,10 +851,10 @@ class IdentitiesMixin(SqlBase):
         held: dict[str, set[int]] = defaultdict(set)
         with self._read() as connection:
             for chunk in _chunks(sorted(digests)):
-                counts.update((d, int(n)) for d, n in _rows_in(connection, _KEY_COUNTS, chunk))
+                counts.update((d, int(n)) for d, n in rows_in(connection, _KEY_COUNTS, chunk))
             few = sorted(digest for digest, held in counts.items() if held <= most)
             for chunk in _chunks(few):
-                for digest, booking in _rows_in(connection, _KEY_HOLDERS, chunk):
+                for digest, booking in rows_in(connection, _KEY_HOLDERS, chunk):
                     held[digest].add(int(booking))
         crowded = {d: n for d, n in counts.items() if n > most}
         return KeyHolders({d: frozenset(b) for d, b in held.items()}, crowded)
@@ -891,14 +869,14 @@ class IdentitiesMixin(SqlBase):
                 (_TRAVELLING_BOOKINGS, sorted(booking_ids)),
             ):
                 for chunk in _chunks(values):
-                    found.update((int(a), int(b)) for a, b in _rows_in(connection, statement, chunk))
+                    found.update((int(a), int(b)) for a, b in rows_in(connection, statement, chunk))
         return sorted(found)
 
     def booking_keys(self, booking_ids: Collection[int]) -> list[tuple[int, EvidenceKind, str]]:
         found: set[tuple[int, str, str]] = set()
         with self._read() as connection:
             for chunk in _chunks(sorted(booking_ids)):
-                found.update((int(b), k, d) for b, k, d in _rows_in(connection, _KEYS_OF_BOOKINGS_OWN, chunk))
+                found.update((int(b), k, d) for b, k, d in rows_in(connection, _KEYS_OF_BOOKINGS_OWN, chunk))
         return [(b, EvidenceKind(k), d) for b, k, d in sorted(found)]
 
     def identity_exists(self, identity_id: int) -> bool:

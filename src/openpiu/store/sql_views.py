@@ -27,7 +27,7 @@ from openpiu.store.protocols import (
     StoredFlight,
     StoredTraveller,
 )
-from openpiu.store.sql_base import SqlBase
+from openpiu.store.sql_base import SqlBase, rows_in
 
 __all__ = ["ViewsMixin", "stored_flight"]
 
@@ -61,6 +61,18 @@ def _push(row: Row[Any]) -> FlightPush:
     )
 
 
+#: `flights_together`'s reads, as SQL text run by the driver (see `sql_base.rows_in`).
+_OWN_FLIGHTS = (
+    "SELECT DISTINCT m.identity_id, m.booking_id, b.flight_id FROM identity_members m"
+    " JOIN bookings b ON b.id = m.booking_id WHERE m.identity_id {values} AND NOT b.cancelled"
+)
+_ON_FLIGHTS = (
+    "SELECT DISTINCT m.identity_id, m.booking_id, b.flight_id FROM bookings b"
+    " JOIN identity_members m ON m.booking_id = b.id WHERE b.flight_id {values} AND NOT b.cancelled"
+)
+_FLIGHT_NAMES = "SELECT id, carrier, number, flight_date FROM flights WHERE id {values}"
+
+
 class ViewsMixin(SqlBase):
     """Flight pushes and the day's board, for :class:`~openpiu.store.sql.SqlStore`."""
 
@@ -73,57 +85,36 @@ class ViewsMixin(SqlBase):
     def flights_together(self, identity_ids: Collection[int], *, at_least: int) -> list[FlightTogether]:
         if not identity_ids:
             return []
-        im, b, f = t.identity_members, t.bookings, t.flights
-        # Each side once per (identity, booking) whatever its number of versions, before they are paired:
-        # the identities' bookings and flights, then who travels on any booking of those flights.
-        own = (
-            sa.select(im.c.identity_id, im.c.booking_id, b.c.flight_id)
-            .distinct()
-            .select_from(im.join(b, b.c.id == im.c.booking_id))
-            .where(im.c.identity_id.in_(sorted(set(identity_ids))), sa.not_(b.c.cancelled))
-            .cte("own")
-        )
-        other = (
-            sa.select(im.c.identity_id, im.c.booking_id, b.c.flight_id)
-            .distinct()
-            .select_from(b.join(im, im.c.booking_id == b.c.id))
-            .where(b.c.flight_id.in_(sa.select(own.c.flight_id)), sa.not_(b.c.cancelled))
-            .cte("other")
-        )
-        together = own.join(
-            other,
-            sa.and_(
-                other.c.flight_id == own.c.flight_id,
-                other.c.booking_id != own.c.booking_id,
-                other.c.identity_id != own.c.identity_id,
-            ),
-        )
-        # Pairs on enough flights together, counted in the database: a pair sharing one flight by chance
-        # (every passenger of a full flight) is never read.
-        pairs = (
-            sa.select(own.c.identity_id.label("one"), other.c.identity_id.label("two"))
-            .select_from(together)
-            .group_by(own.c.identity_id, other.c.identity_id)
-            .having(sa.func.count(sa.distinct(own.c.flight_id)) >= at_least)
-            .cte("pairs")
-        )
-        query = sa.select(
-            own.c.identity_id,
-            own.c.booking_id,
-            other.c.identity_id.label("other_id"),
-            other.c.booking_id.label("other_booking_id"),
-            f.c.id.label("flight_id"),
-            f.c.carrier,
-            f.c.number,
-            f.c.flight_date,
-        ).select_from(
-            together.join(
-                pairs, sa.and_(pairs.c.one == own.c.identity_id, pairs.c.two == other.c.identity_id)
-            ).join(f, f.c.id == own.c.flight_id)
-        )
+        # Two narrow reads through the driver (the identities' bookings and flights; everyone with an
+        # identity on a booking of those flights, each once per booking whatever its versions) and the
+        # pairing here: a network's first hop pairs a traveller with every fellow passenger of a few
+        # flights, and one statement that paired and grouped them in the database cost more than both reads
+        # at ten million rows (its joins of materialised sets, then the rows through SQLAlchemy).
         with self._read() as connection:
-            rows = connection.execute(query).all()
-        return [FlightTogether(*row) for row in sorted(tuple(row) for row in rows)]
+            own = rows_in(connection, _OWN_FLIGHTS, sorted(set(identity_ids)))
+            on_flights: dict[int, list[tuple[int, int]]] = defaultdict(list)
+            for identity, booking, flight in rows_in(connection, _ON_FLIGHTS, sorted({r[2] for r in own})):
+                on_flights[flight].append((identity, booking))
+            shared: dict[tuple[int, int], set[int]] = defaultdict(set)
+            for identity, booking, flight in own:
+                for other, other_booking in on_flights[flight]:
+                    if other_booking != booking and other != identity:
+                        shared[(identity, other)].add(flight)
+            rows = [
+                (identity, booking, other, other_booking, flight)
+                for identity, booking, flight in own
+                for other, other_booking in on_flights[flight]
+                if other_booking != booking
+                and other != identity
+                and len(shared[(identity, other)]) >= at_least
+            ]
+            names = {
+                flight: (carrier, number, day if isinstance(day, date) else date.fromisoformat(day))
+                for flight, carrier, number, day in rows_in(
+                    connection, _FLIGHT_NAMES, sorted({row[4] for row in rows})
+                )
+            }
+        return [FlightTogether(*row, *names[row[4]]) for row in sorted(rows)]
 
     def flight_board(self, flight_dates: Sequence[date]) -> list[FlightStatus]:
         f, fp, h, b = t.flights, t.flight_pushes, t.hits, t.bookings
