@@ -855,7 +855,7 @@ class IdentitiesMixin(SqlBase):
             few = sorted(digest for digest, held in counts.items() if held <= most)
             for chunk in _chunks(few):
                 for digest, booking in rows_in(connection, _KEY_HOLDERS, chunk):
-                    held[digest].add(int(booking))
+                    held[digest].add(booking)
         crowded = {d: n for d, n in counts.items() if n > most}
         return KeyHolders({d: frozenset(b) for d, b in held.items()}, crowded)
 
@@ -869,7 +869,8 @@ class IdentitiesMixin(SqlBase):
                 (_TRAVELLING_BOOKINGS, sorted(booking_ids)),
             ):
                 for chunk in _chunks(values):
-                    found.update((int(a), int(b)) for a, b in rows_in(connection, statement, chunk))
+                    # the driver's rows are (integer, integer) tuples already: thousands per network
+                    found.update(rows_in(connection, statement, chunk))
         return sorted(found)
 
     def booking_keys(self, booking_ids: Collection[int]) -> list[tuple[int, EvidenceKind, str]]:
