@@ -531,20 +531,39 @@ def machine_busy() -> float:
 
 
 def database_backends(url: str) -> list[int]:
-    """The PostgreSQL server processes serving this database (none for SQLite, or a shared database)."""
-    if not url.startswith("postgresql") or "search_path" in url:
+    """The PostgreSQL server processes serving this database, or (a shared database) those of the
+    connections named by the URL's ``application_name``; none for SQLite."""
+    if not url.startswith("postgresql"):
+        return []
+    named = sa.make_url(url).query.get("application_name")
+    if "search_path" in url and not named:
         return []
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            return list(
-                connection.exec_driver_sql(
+            if named:
+                found = connection.exec_driver_sql(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s "
+                    "AND pid <> pg_backend_pid()",
+                    (named,),
+                )
+            else:
+                found = connection.exec_driver_sql(
                     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                     "AND pid <> pg_backend_pid()"
-                ).scalars()
-            )
+                )
+            return list(found.scalars())
     finally:
         engine.dispose()
+
+
+def named_connections(url: str, name: str) -> str:
+    """`url` with the server's connections named (PostgreSQL), so that its backends are told apart from
+    others' in a shared database."""
+    if not url.startswith("postgresql"):
+        return url
+    named = sa.make_url(url).update_query_dict({"application_name": name})
+    return named.render_as_string(hide_password=False)
 
 
 class CpuMeter:
@@ -700,11 +719,12 @@ def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str
         names = add_users(url, scratch, args.users)
         ids = samples(url, random.Random(args.seed))
         port = free_port()
-        server = serve(url, scratch, port, args.workers)
+        served = named_connections(url, f"openpiu-web-bench-{port}")
+        server = serve(served, scratch, port, args.workers)
         try:
             if args.cold:
                 drop_file_cache()
-            meter = CpuMeter(server.pid, url)
+            meter = CpuMeter(server.pid, served)
             try:
                 latencies = load(f"http://127.0.0.1:{port}", names, ids, args.seconds, args.seed)
             except SystemExit:
