@@ -95,18 +95,17 @@ class ViewsMixin(SqlBase):
             on_flights: dict[int, list[tuple[int, int]]] = defaultdict(list)
             for identity, booking, flight in rows_in(connection, _ON_FLIGHTS, sorted({r[2] for r in own})):
                 on_flights[flight].append((identity, booking))
-            shared: dict[tuple[int, int], set[int]] = defaultdict(set)
+            # each pair's rows (one per flight and pair of bookings), kept if on enough flights together
+            paired: dict[tuple[int, int], list[tuple[int, int, int, int, int]]] = defaultdict(list)
             for identity, booking, flight in own:
                 for other, other_booking in on_flights[flight]:
                     if other_booking != booking and other != identity:
-                        shared[(identity, other)].add(flight)
+                        paired[(identity, other)].append((identity, booking, other, other_booking, flight))
             rows = [
-                (identity, booking, other, other_booking, flight)
-                for identity, booking, flight in own
-                for other, other_booking in on_flights[flight]
-                if other_booking != booking
-                and other != identity
-                and len(shared[(identity, other)]) >= at_least
+                row
+                for found in paired.values()
+                if len({row[4] for row in found}) >= at_least
+                for row in found
             ]
             names = {
                 flight: (carrier, number, day if isinstance(day, date) else date.fromisoformat(day))
