@@ -179,7 +179,7 @@ def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
                 spans["identities"] = int(
                     connection.execute(sa.select(sa.func.max(t.identities.c.id))).scalar() or 0
                 )
-                hold_the_day(connection, spans)
+                ranked = hold_the_day(connection, spans)
                 indexes = drop_secondary_indexes(connection)
             # One transaction per copy: one for all of them kept every copy in SQLite's log (13 GB by four
             # million traveller rows, the build four times slower than at its start) and lost all at a kill.
@@ -215,7 +215,7 @@ def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
                             f"INSERT INTO {table.name} ({', '.join(columns)}) "
                             f"SELECT {', '.join(values)} FROM bench_day_{table.name}"
                         )
-                    copy_identities(connection, number, spans, recur)
+                    copy_identities(connection, number, spans, recur, ranked)
                 if number % 10 == 0 or number == copies:
                     log(f"copied the day {number} of {copies} times")
             started = time.monotonic()
@@ -248,9 +248,9 @@ def copy_days(url: str, copies: int, recur: int = RECUR) -> None:
 IDENTITY_TABLES = (t.identities, t.identity_members, t.identity_keys)
 
 
-def hold_the_day(connection: sa.Connection, spans: dict[str, int]) -> None:
+def hold_the_day(connection: sa.Connection, spans: dict[str, int]) -> int:
     """The stored day's rows in temporary tables `bench_day_<table>`, which the copies read, and its
-    identities ranked (`bench_rank`) for dealing them out."""
+    identities ranked (`bench_rank`) for dealing them out; how many identities are ranked."""
     for table, key, links, condition in COPIED:
         limit = f"{key} <= {spans[table.name]}" if key is not None else None
         if table in (t.flight_designators, t.flight_pushes, t.booking_identities):
@@ -276,11 +276,13 @@ def hold_the_day(connection: sa.Connection, spans: dict[str, int]) -> None:
     )
     connection.exec_driver_sql("CREATE UNIQUE INDEX bench_rank_r ON bench_rank (r)")
     connection.exec_driver_sql("CREATE UNIQUE INDEX bench_rank_id ON bench_rank (id)")
+    return int(connection.exec_driver_sql("SELECT count(*) FROM bench_rank").scalar_one())
 
 
 def drop_secondary_indexes(connection: sa.Connection) -> list[tuple[str, str]]:
     """Drop the indexes of the copied tables that no constraint needs; (name, statement that builds it)."""
-    names = ", ".join(f"'{table.name}'" for table, *_ in (*COPIED, *((x,) for x in IDENTITY_TABLES)))
+    tables = [table for table, *_ in COPIED] + list(IDENTITY_TABLES)
+    names = ", ".join(f"'{table.name}'" for table in tables)
     if connection.dialect.name == "sqlite":
         found = connection.exec_driver_sql(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -301,7 +303,9 @@ def drop_secondary_indexes(connection: sa.Connection) -> list[tuple[str, str]]:
     return indexes
 
 
-def copy_identities(connection: sa.Connection, number: int, spans: dict[str, int], recur: int) -> None:
+def copy_identities(
+    connection: sa.Connection, number: int, spans: dict[str, int], recur: int, ranked: int
+) -> None:
     """The identities, members and evidence keys of the `number`th copy's travellers (see `copy_days`).
 
     Within a block of `recur` copies the people are the same but each copy deals them out anew (rank
@@ -312,7 +316,6 @@ def copy_identities(connection: sa.Connection, number: int, spans: dict[str, int
     people = number // max(1, recur)
     sqlite = connection.dialect.name == "sqlite"
     shift = "date(flight_date, '+{0} days')" if sqlite else "flight_date + {0}"
-    ranked = int(connection.exec_driver_sql("SELECT count(*) FROM bench_rank").scalar_one())
     if people and number % recur == 0:
         connection.exec_driver_sql(
             "INSERT INTO identities (id, anchor, created_at) "
