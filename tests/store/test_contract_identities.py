@@ -52,6 +52,24 @@ def count(engine: sa.Engine, table: sa.Table) -> int:
     return found
 
 
+def assert_no_key_points_at_nothing(engine: sa.Engine) -> None:
+    """The evidence index has no foreign keys (migration 0018): every row's identity, booking and API
+    person must still exist after whatever rewrote it (merges, splits)."""
+    k = t.identity_keys
+    with engine.connect() as connection:
+        for column, target in (
+            (k.c.identity_id, t.identities),
+            (k.c.booking_id, t.bookings),
+            (k.c.api_person_id, t.api_persons),
+        ):
+            dangling = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(k.outerjoin(target, target.c.id == column))
+                .where(column.is_not(None), target.c.id.is_(None))
+            ).scalar_one()
+            assert dangling == 0, f"{dangling} evidence rows point at no {target.name}"
+
+
 def test_a_push_is_resolved_once_and_its_versions_join_their_travellers(
     store: Store, engine: sa.Engine
 ) -> None:
@@ -170,7 +188,7 @@ def test_the_same_person_in_another_booking_and_in_api_data_is_one_identity(stor
     assert all(row.identity is not None for row in exported)
 
 
-def test_api_merges_are_followed_when_the_list_came_first(store: Store) -> None:
+def test_api_merges_are_followed_when_the_list_came_first(store: Store, engine: sa.Engine) -> None:
     """A list before the flight's first push: its persons are resolved alone (documents stripped here, so
     nothing links them); the reconciliation's merge later joins each with its traveller."""
     push = full_push()
@@ -199,6 +217,7 @@ def test_api_merges_are_followed_when_the_list_came_first(store: Store) -> None:
     assert shown is not None
     [api_member] = [m for m in shown.members if m.occurrence.api_person_id is not None]
     assert api_member.reasons[0] == "api:name"
+    assert_no_key_points_at_nothing(engine)
 
 
 def test_an_identity_is_read_whole(store: Store) -> None:
@@ -264,7 +283,7 @@ def two_identities(store: Store) -> tuple[int, int, list[int]]:
     return first, second, [x.id for x in travellers]
 
 
-def test_an_analyst_links_two_identities(store: Store) -> None:
+def test_an_analyst_links_two_identities(store: Store, engine: sa.Engine) -> None:
     first, second, _ = two_identities(store)
     size = store.identity(first).occurrences + store.identity(second).occurrences  # type: ignore[union-attr]
     judgement = store.link_identities(first, second, actor="analyst1", reason="the same passport photo")
@@ -285,6 +304,7 @@ def test_an_analyst_links_two_identities(store: Store) -> None:
         store.link_identities(first, second, actor="analyst1", reason="again")
     with pytest.raises(InvalidTransition):
         store.link_identities(first, first, actor="analyst1", reason="itself")
+    assert_no_key_points_at_nothing(engine)
 
 
 def test_an_analysts_split_moves_the_occurrences_and_holds_afterwards(
@@ -348,6 +368,7 @@ def test_an_analysts_split_moves_the_occurrences_and_holds_afterwards(
     # An analyst's later link does.
     store.link_identities(identity, apart, actor="analyst2", reason="the same person after all")
     assert store.identity_of(Occurrence(traveller_id=there)) == identity
+    assert_no_key_points_at_nothing(engine)
 
 
 def test_anchors_do_not_depend_on_the_order_of_arrival(url: str) -> None:
