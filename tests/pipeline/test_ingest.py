@@ -238,3 +238,70 @@ def test_the_commands_ingest_and_report_status(
     assert counts["bookings"] == clean.summary["bookings"]
     assert main(["status"]) == 0
     assert "bookings" in capsys.readouterr().out
+
+
+# --- several writers (PostgreSQL) ------------------------------------------------------------------
+
+
+def partition(url: str) -> set[frozenset[tuple[str | None, str | None, str | None, int | None]]]:
+    """The identities as sets of occurrences named by file, locator, reference and list position: the
+    same in two databases whatever ids and order of arrival each gave."""
+    store = open_store(url, clock=FixedClock(AT))
+    try:
+        groups: dict[int, set[tuple[str | None, str | None, str | None, int | None]]] = {}
+        for row in store.identity_export():
+            if row.identity is not None:
+                groups.setdefault(row.identity, set()).add(
+                    (row.source, row.locator, row.reference, row.index)
+                )
+    finally:
+        store.close()
+    return {frozenset(members) for members in groups.values()}
+
+
+def test_two_writers_on_postgresql_store_what_one_writer_does(clean: World) -> None:
+    """Each writer takes the files of its flights; what they store together is what one writer stores:
+    the same counts, the API persons merged with the same travellers, the same identities."""
+    from conftest import postgres_schema
+
+    assert len(clean.files()) >= 8  # below eight files one process writes them all
+    with postgres_schema() as one, postgres_schema() as two:
+        upgrade(one)
+        upgrade(two)
+        alone = ingest_paths([clean.messages], url=one, clock=FixedClock(AT), writers=1)
+        shared = ingest_paths([clean.messages], url=two, clock=FixedClock(AT), writers=2)
+        assert status(two, clock=FixedClock(AT)) == status(one, clock=FixedClock(AT))
+        assert shared.files == alone.files
+        for name in ("messages", "stored_messages", "bookings", "travellers", "api_merged", "quarantined"):
+            assert getattr(shared.result, name) == getattr(alone.result, name), name
+        assert sorted(shared.result.message_ids) == sorted(alone.result.message_ids)
+        assert partition(two) == partition(one)
+
+
+def test_every_message_of_a_flight_goes_to_one_writer(clean: World) -> None:
+    """A flight's pushes (its codeshares' too) and its API lists share their writer: a list stored by one
+    writer while another stores its flight's push would be merged with neither."""
+    from openpiu.model import PassengerList
+    from openpiu.pipeline.reading import read_file
+    from openpiu.services.ingest import writer_of
+
+    writers_of: dict[tuple[str, str | None, str | None], set[int]] = {}
+    for path in clean.files():
+        prepared = read_file(path, DEFAULT_POLICY, None, AT.date())
+        assert not isinstance(prepared, OSError)
+        for unit in prepared.units:
+            outcome = unit.outcome
+            flight = (
+                outcome.flight
+                if isinstance(outcome, PnrPush)
+                else next((leg for leg in outcome.legs if leg.departure), None)
+                if isinstance(outcome, PassengerList)
+                else None
+            )
+            if flight is None or flight.departure is None:
+                continue
+            key = (flight.departure.local.date().isoformat(), flight.origin, flight.destination)
+            writers_of.setdefault(key, set()).add(writer_of(prepared, 3))
+    assert writers_of
+    assert all(len(writers) == 1 for writers in writers_of.values())
+    assert len({w for writers in writers_of.values() for w in writers}) > 1  # and the flights are shared

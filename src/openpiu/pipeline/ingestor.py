@@ -194,6 +194,10 @@ class Ingestor:
     screening: ScreeningStage | None = None
     #: Resolve every stored traveller and API person into identities (off only to measure what it costs).
     identities: bool = True
+    #: Messages of a batch processed in one transaction. Several writers on one PostgreSQL database take
+    #: 1: resolving identities holds one lock until the commit, and a transaction of one message holds it
+    #: for that message alone.
+    processed_together: int = _PROCESSED_TOGETHER
     #: Parts of split pushes waiting for the rest, as read (by message): stored from here when the push is
     #: complete, instead of being read again from the inbox (a crash loses nothing: they are read again).
     _parts: dict[int, _Part] = field(default_factory=dict, repr=False, compare=False)
@@ -244,12 +248,12 @@ class Ingestor:
         taken: set[int] = set()
         # The batch is screened against the lists, criteria and follows in force when it began.
         with self.screening.holding() if self.screening is not None else nullcontext():
-            for start in range(0, len(kept), _PROCESSED_TOGETHER):
+            for start in range(0, len(kept), self.processed_together):
                 # One transaction for a few messages: each commit writes every index page its rows
                 # touched, and messages stored together share most of those pages. A crash leaves them
                 # all received.
                 with self.store.processing():
-                    for item in kept[start : start + _PROCESSED_TOGETHER]:
+                    for item in kept[start : start + self.processed_together]:
                         self._process_kept(item, taken, sender=sender, result=result)
         return result
 

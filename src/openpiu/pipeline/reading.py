@@ -36,7 +36,15 @@ from openpiu.protection import (
 )
 from openpiu.store.codec import EncodedPush, encode_push
 
-__all__ = ["GC_THRESHOLD", "Prepared", "ReadMessage", "prepare", "read_file", "start_reader"]
+__all__ = [
+    "GC_THRESHOLD",
+    "Prepared",
+    "ReadMessage",
+    "die_with_parent",
+    "prepare",
+    "read_file",
+    "start_reader",
+]
 
 #: Allocations between young-generation collections while reading or ingesting (default 700): a message
 #: is many small acyclic objects, alive until it is stored or sent.
@@ -99,7 +107,7 @@ def read_file(
 
 def start_reader(parent: int) -> None:
     """Set up a reader process of ``parent``: it dies with it, and its collector stays out of the way."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     # Reading builds a large tree of small objects per file, alive until it is sent: at the default
     # threshold the collector keeps traversing it (a fifth of the reading time) and finds next to no
     # garbage, the records being acyclic. What the start-up imported is frozen out of its way too.
@@ -107,15 +115,16 @@ def start_reader(parent: int) -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _die_with_parent(parent: int) -> None:
-    """A reader must not outlive the process it reads for, even one killed with SIGKILL (Linux)."""
+def die_with_parent(parent: int) -> None:
+    """A helper process (a reader, a writer) must not outlive the process it works for, even one killed
+    with SIGKILL (Linux)."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         except (OSError, AttributeError):  # not available: the check below and the pool's shutdown remain
             pass
-    if os.getppid() != parent:  # the parent died while this reader was starting, before prctl
+    if os.getppid() != parent:  # the parent died while this helper was starting, before prctl
         os._exit(1)
 
 

@@ -13,26 +13,43 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
+import queue
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from openpiu.clock import Clock
+from openpiu.model import PassengerList, PnrPush
 from openpiu.pipeline import OUT_OF_SCOPE, Ingestor, IngestResult, Prepared
-from openpiu.pipeline.reading import GC_THRESHOLD, read_file, start_reader
+from openpiu.pipeline.reading import GC_THRESHOLD, die_with_parent, read_file, start_reader
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy, load_scope
 from openpiu.settings import Settings
 from openpiu.store import MessageState, Store, open_store
 
-__all__ = ["IngestSummary", "files_in", "ingest_paths", "notified_scope", "status", "status_of"]
+__all__ = [
+    "POSTGRES_WRITERS",
+    "IngestSummary",
+    "files_in",
+    "ingest_paths",
+    "notified_scope",
+    "status",
+    "status_of",
+    "writer_count",
+    "writer_of",
+]
 
 _log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Called after each file with (files done, files in all, the file's path).
 Progress = Callable[[int, int, Path], None]
@@ -43,6 +60,12 @@ _POOL_MIN_FILES = 8  # below this, starting reader processes costs more than it 
 #: transaction (one wait for the disk), so a deeper read-ahead means fewer, larger receipt batches; a
 #: file's prepared messages are a few hundred kB, so memory stays flat.
 _READ_AHEAD = 16
+#: Writing processes of an ingest into PostgreSQL, by default. One writer spends about half its time
+#: waiting for the server, which works while the other writer prepares its next message (1,300 booking
+#: records/s with one, 2,070 with two, writing alone on two cores; bench/ingest.py). SQLite has one writer.
+POSTGRES_WRITERS = 2
+_SHARE_BACKLOG = 4  # batches waiting for each writer at most (each a few files, read already)
+_WRITER_POLL = 1.0  # seconds between two looks at whether a silent writer is still alive
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +129,7 @@ def ingest_paths(
     progress: Progress | None = None,
     readers: int | None = None,
     identities: bool = True,
+    writers: int | None = None,
 ) -> IngestSummary:
     """Ingest every file; the schema at `url` must be up to date (else the store's StoreError says so).
 
@@ -113,8 +137,22 @@ def ingest_paths(
     by ``readers`` other processes (default: one per CPU beyond this one; 0 reads here) while this
     process writes, in file order, so the result is the same as reading them one by one. ``identities``
     False leaves travellers unresolved (only to measure what resolving costs).
+
+    ``writers``: on PostgreSQL, the processes that write (default `POSTGRES_WRITERS`). Each takes the
+    files of some flights, every file of a flight (its pushes, codeshares and API lists) in file order;
+    flights are independent but for identities, which the store resolves one writer at a time. SQLite
+    always has one.
     """
     files = list(files_in(paths))
+    share = writer_count(url, writers)
+    if share > 1 and len(files) >= _POOL_MIN_FILES:
+        return _ingest_shared(
+            files,
+            _WriterSettings(url, clock, policy, scope, card_key, sender, identities),
+            writers=share,
+            readers=readers,
+            progress=progress,
+        )
     total = IngestResult()
     unreadable: list[str] = []
     store = open_store(url, clock=clock)
@@ -136,9 +174,7 @@ def ingest_paths(
         done = 0
         for batch in _read_all(
             files,
-            policy=policy,
-            card_key=card_key,
-            received_on=received_on,
+            partial(read_file, policy=policy, card_key=card_key, received_on=received_on),
             readers=readers,
             while_starting=ingestor.warm_up,
         ):
@@ -162,24 +198,226 @@ def ingest_paths(
     return IngestSummary(files=len(files), unreadable=tuple(unreadable), result=total)
 
 
+def writer_count(url: str, asked: int | None) -> int:
+    """The processes that write an ingest into ``url``: ``asked`` (default `POSTGRES_WRITERS`) on
+    PostgreSQL, one on SQLite."""
+    postgres = url.split(":", 1)[0].split("+", 1)[0] == "postgresql"
+    if not postgres:
+        return 1
+    return max(1, POSTGRES_WRITERS if asked is None else asked)
+
+
+@dataclass(frozen=True, slots=True)
+class _WriterSettings:
+    """What a writing process needs to build its own store and pipeline (picklable)."""
+
+    url: str
+    clock: Clock
+    policy: SensitivePolicy
+    scope: NotifiedScope
+    card_key: bytes | None
+    sender: str
+    identities: bool
+
+    def ingestor(self, store: Store, *, processed_together: int) -> Ingestor:
+        return Ingestor(
+            store,
+            self.clock,
+            policy=self.policy,
+            scope=self.scope,
+            card_key=self.card_key,
+            screening=ScreeningStage(store, self.clock),
+            identities=self.identities,
+            processed_together=processed_together,
+        )
+
+
+def writer_of(prepared: Prepared, writers: int) -> int:
+    """The writer (0 to ``writers`` - 1) of a payload: the same for every payload of one flight.
+
+    The key is the departure date and the route of the push's flight, or of a passenger list's first leg
+    with a departure (the leg the store links the list by): a codeshare's pushes and the flight's lists
+    share it, so a list and the push it belongs to are never stored at the same moment by two writers
+    (neither would see the other's, and the API persons would stay unmerged). Payloads that name no flight
+    go to the first writer."""
+    for unit in prepared.units:
+        outcome = unit.outcome
+        flight = None
+        if isinstance(outcome, PnrPush):
+            flight = outcome.flight
+        elif isinstance(outcome, PassengerList):
+            flight = next((leg for leg in outcome.legs if leg.departure is not None), None)
+        if flight is not None and flight.departure is not None:
+            key = f"{flight.departure.local.date().isoformat()}/{flight.origin}/{flight.destination}"
+            return zlib.crc32(key.encode()) % writers
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Sealed:
+    """A file read for a writing process: the writer of its flight, and what reading it gave, pickled
+    where it was read. The process that hands it on passes bytes: unpickling it there and pickling it
+    again cost that process a third of a CPU."""
+
+    writer: int
+    prepared: bytes
+
+
+def read_for_writers(
+    path: Path, *, policy: SensitivePolicy, card_key: bytes | None, received_on: date, writers: int
+) -> _Sealed | OSError:
+    """What a reader process does with each file when several processes write: `read_file`, sealed."""
+    read = read_file(path, policy, card_key, received_on)
+    if isinstance(read, OSError):
+        return read
+    return _Sealed(writer_of(read, writers), pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _ingest_shared(
+    files: list[Path],
+    settings: _WriterSettings,
+    *,
+    writers: int,
+    readers: int | None,
+    progress: Progress | None,
+) -> IngestSummary:
+    """`ingest_paths` with ``writers`` writing processes, each fed the files of its flights by this one."""
+    total = IngestResult()
+    unreadable: list[str] = []
+    store = open_store(settings.url, clock=settings.clock)
+    try:
+        total.add(
+            settings.ingestor(store, processed_together=1).resume()
+        )  # before anyone writes: as one writer would
+    finally:
+        store.close()
+    context = multiprocessing.get_context("spawn")  # no connection inherited (as the readers)
+    results: multiprocessing.Queue[tuple[str, list[Path], Any]] = context.Queue()
+    inboxes: list[multiprocessing.Queue[tuple[list[Path], list[bytes]] | None]] = [
+        context.Queue(maxsize=_SHARE_BACKLOG) for _ in range(writers)
+    ]
+    processes = [
+        context.Process(target=_write_share, args=(settings, os.getpid(), inbox, results), daemon=True)
+        for inbox in inboxes
+    ]
+    for process in processes:
+        process.start()
+    outstanding = 0
+    done = 0
+
+    def finished(block: bool) -> None:
+        """Take the writers' reports (waiting for all of them when ``block``); a failure stops the run."""
+        nonlocal outstanding, done
+        while outstanding:
+            try:
+                kind, paths, payload = results.get(timeout=_WRITER_POLL) if block else results.get_nowait()
+            except queue.Empty:
+                if not block:
+                    return
+                if not all(process.is_alive() for process in processes):
+                    raise RuntimeError("an ingest writer stopped without a word") from None
+                continue
+            if kind == "failed":
+                raise RuntimeError(f"an ingest writer failed: {payload}")
+            outstanding -= 1
+            total.add(payload)
+            for path in paths:
+                done += 1
+                if progress is not None:
+                    progress(done, len(files), path)
+
+    def send(writer: int, task: tuple[list[Path], list[bytes]] | None) -> None:
+        while True:
+            try:
+                inboxes[writer].put(task, timeout=_WRITER_POLL)
+                return
+            except queue.Full:
+                finished(block=False)
+                if not processes[writer].is_alive():
+                    raise RuntimeError("an ingest writer stopped without a word") from None
+
+    try:
+        read = partial(
+            read_for_writers,
+            policy=settings.policy,
+            card_key=settings.card_key,
+            received_on=settings.clock.now().date(),
+            writers=writers,
+        )
+        for batch in _read_all(files, read, readers=readers):
+            shares: list[tuple[list[Path], list[bytes]]] = [([], []) for _ in range(writers)]
+            for path, sealed in batch:
+                if isinstance(sealed, OSError):
+                    _log.warning("cannot read %s: %s", path, sealed.strerror or sealed)
+                    unreadable.append(str(path))
+                    done += 1
+                    if progress is not None:
+                        progress(done, len(files), path)
+                    continue
+                paths, ready = shares[sealed.writer]
+                paths.append(path)
+                ready.append(sealed.prepared)
+            for writer, task in enumerate(shares):
+                if task[1]:
+                    send(writer, task)
+                    outstanding += 1
+            finished(block=False)
+        for writer in range(writers):
+            send(writer, None)
+        finished(block=True)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.join(timeout=5 if outstanding == 0 else 0)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+    return IngestSummary(files=len(files), unreadable=tuple(unreadable), result=total)
+
+
+def _write_share(
+    settings: _WriterSettings,
+    parent: int,
+    inbox: multiprocessing.Queue[tuple[list[Path], list[bytes]] | None],
+    results: multiprocessing.Queue[tuple[str, list[Path], Any]],
+) -> None:
+    """A writing process: store each batch it is given, and say what it gave (or why it failed)."""
+    die_with_parent(parent)
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])  # as the readers and the one writer
+    store = open_store(settings.url, clock=settings.clock)
+    try:
+        ingestor = settings.ingestor(store, processed_together=1)
+        ingestor.warm_up()
+        while (task := inbox.get()) is not None:
+            paths, sealed = task
+            try:
+                ready = [pickle.loads(prepared) for prepared in sealed]  # our own readers' pickles
+                result = ingestor.receive_batch(ready, sender=settings.sender, channel=_CHANNEL)
+            except Exception as error:  # said to the parent, which stops the run with it
+                results.put(("failed", paths, f"{type(error).__name__}: {error}"))
+                return
+            results.put(("done", paths, result))
+    finally:
+        store.close()
+
+
 def _read_all(
     files: list[Path],
+    read: Callable[[Path], T],
     *,
-    policy: SensitivePolicy,
-    card_key: bytes | None,
-    received_on: date,
     readers: int | None,
     while_starting: Callable[[], object] | None = None,
-) -> Iterator[list[tuple[Path, Prepared | OSError]]]:
-    """Each file with what reading it gave, in order, in batches of those read already (at least one);
-    read ahead by a pool of processes when it pays. ``while_starting`` is called once the first files are
-    handed out, while the readers start (the writer has nothing else to do until the first is read)."""
+) -> Iterator[list[tuple[Path, T]]]:
+    """Each file with what ``read`` gave for it (a picklable function: it runs in the readers), in order,
+    in batches of those read already (at least one); read ahead by a pool of processes when it pays.
+    ``while_starting`` is called once the first files are handed out, while the readers start (the
+    writer has nothing else to do until the first is read)."""
     count = max(0, (os.cpu_count() or 1) - 1) if readers is None else readers
     if count == 0 or len(files) < _POOL_MIN_FILES:
         if while_starting is not None:
             while_starting()
         for path in files:
-            yield [(path, read_file(path, policy, card_key, received_on))]
+            yield [(path, read(path))]
         return
     window = _READ_AHEAD * count
     # Spawned, not forked: a reader must inherit no database connection (nor its locks) from the writer.
@@ -189,22 +427,20 @@ def _read_all(
         initializer=start_reader,
         initargs=(os.getpid(),),
     ) as pool:
-        pending: deque[tuple[Path, Future[Prepared | OSError]]] = deque()
+        pending: deque[tuple[Path, Future[T]]] = deque()
         queued = iter(files)
         for path in islice(queued, window):
-            pending.append((path, pool.submit(read_file, path, policy, card_key, received_on)))
+            pending.append((path, pool.submit(read, path)))
         if while_starting is not None:
             while_starting()
         while pending:
-            batch: list[tuple[Path, Prepared | OSError]] = []
+            batch: list[tuple[Path, T]] = []
             # the next file (waited for), then those after it already read
             while pending and (not batch or pending[0][1].done()):
                 path, future = pending.popleft()
                 following = next(queued, None)
                 if following is not None:
-                    pending.append(
-                        (following, pool.submit(read_file, following, policy, card_key, received_on))
-                    )
+                    pending.append((following, pool.submit(read, following)))
                 batch.append((path, future.result()))
             yield batch
 
