@@ -305,3 +305,24 @@ def test_every_message_of_a_flight_goes_to_one_writer(clean: World) -> None:
     assert writers_of
     assert all(len(writers) == 1 for writers in writers_of.values())
     assert len({w for writers in writers_of.values() for w in writers}) > 1  # and the flights are shared
+
+
+def test_a_failing_writer_stops_the_run_and_loses_nothing(clean: World) -> None:
+    """A writer that cannot store (here: the evidence index is gone) stops the whole run with its reason;
+    every message it took stays received, for the next run to take up (no writer hangs)."""
+    from conftest import postgres_schema
+
+    with postgres_schema() as url:
+        upgrade(url)
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE identity_keys")
+        engine.dispose()
+        with pytest.raises(RuntimeError, match=r"an ingest writer failed: .*identity_keys"):
+            ingest_paths([clean.messages], url=url, clock=FixedClock(AT), writers=2)
+        messages = status(url, clock=FixedClock(AT))["messages"]
+        assert messages["received"] > 0
+        assert messages["quarantined"] == 0
+        # each received message is stored, or waits whole for the next run
+        assert messages["received"] == messages["stored"] + messages["waiting"] + messages["parsed"]
+        assert messages["waiting"] > 0
