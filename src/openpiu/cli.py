@@ -40,7 +40,7 @@ from openpiu.services.carriers import (
 from openpiu.services.casefile import ExportRefused, export_case_file
 from openpiu.services.criteria import InvalidRange, LintResult, NotActivated, activate_file, lint_file
 from openpiu.services.criteria import test_file as backtest_criteria_file
-from openpiu.services.database import redact_url, upgrade_database
+from openpiu.services.database import prewarm_in_background, redact_url, upgrade_database
 from openpiu.services.follows import (
     FollowRefused,
     NoSuchFollow,
@@ -246,6 +246,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="server processes, each on its own CPU (default: OPENPIU_WEB_WORKERS, else 1)",
+    )
+    serve.add_argument(
+        "--no-prewarm",
+        dest="prewarm",
+        action="store_false",
+        help="do not read the indexes networks and journeys walk into memory at start (in the background)",
     )
 
     carrier = commands.add_parser(
@@ -618,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "status":
         return _status(args.db, as_json=args.json)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.db, args.workers)
+        return _serve(args.host, args.port, args.db, args.workers, prewarm=args.prewarm)
     if args.command == "carrier":
         return _carrier(args)
     if args.command == "worker":
@@ -1376,7 +1382,9 @@ def _status(url_option: str | None, *, as_json: bool) -> int:
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _serve(host: str, port: int, url_option: str | None, workers_option: int | None = None) -> int:
+def _serve(
+    host: str, port: int, url_option: str | None, workers_option: int | None = None, *, prewarm: bool = True
+) -> int:
     console = Console(stderr=True, soft_wrap=True)
     if not 0 < port < 65536:
         console.print(f"--port must be between 1 and 65535, got {port}", style="red", markup=False)
@@ -1412,6 +1420,9 @@ def _serve(host: str, port: int, url_option: str | None, workers_option: int | N
         + (f", {workers} server processes" if workers > 1 else ""),
         markup=False,
     )
+    if prewarm:
+        # Once, for every server process: they share the operating system's file cache.
+        prewarm_in_background(url, SystemClock())
     try:
         # Requests run Python code under one interpreter lock per process: more processes use more CPUs.
         # Each keeps nothing of its own between requests (sessions, sign-in throttling and the audit chain

@@ -1474,6 +1474,13 @@ class Reads(Protocol):
         while this one waits)."""
         ...
 
+    def prewarm(self) -> list[tuple[str, float]]:
+        """Read the indexes every network and journey page walks into memory (the operating system's
+        file cache), each in one pass: what a server's first minutes would otherwise read page by page,
+        at random, from the disk. Returns each index read with the seconds it took; nothing where the
+        backend keeps its own cache (PostgreSQL without the pg_prewarm extension)."""
+        ...
+
 
 class Store(
     Reads,

@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -122,6 +123,16 @@ _WRITE = "openpiu_write"  # execution option: this connection writes (SQLite: BE
 _DERIVED = "openpiu_derived"
 #: MSG function of a full push: every booking on the flight (141 is an update: only what changed).
 FULL_PUSH = "22"
+
+#: (table, index) that a network's every hop and a journey page read at random (`prewarm`): who holds a
+#: contact, card or agency; who travels on which booking; a booking's own keys; the bookings.
+_HOT_INDEXES = (
+    ("identity_keys", "ix_identity_keys_digest_identity_id_booking_id"),
+    ("identity_keys", "ix_identity_keys_booking_id"),
+    ("identity_members", "ix_identity_members_identity_id_booking_id"),
+    ("identity_members", "ix_identity_members_booking_id_identity_id"),
+    ("bookings", "bookings"),  # the table itself
+)
 
 
 def create_engine(url: str) -> Engine:
@@ -515,6 +526,48 @@ class SqlStore(
                 yield
             finally:
                 self._pinned.connection = None
+
+    def prewarm(self) -> list[tuple[str, float]]:
+        done: list[tuple[str, float]] = []
+        postgres = self._engine.dialect.name == "postgresql"
+        with self._reader.connect() as connection:
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                if postgres:
+                    cursor.execute(
+                        "SELECT extnamespace::regnamespace::text FROM pg_extension"
+                        " WHERE extname = 'pg_prewarm'"
+                    )
+                    found = cursor.fetchone()
+                    if found is None:
+                        return done  # its shared buffers and the file cache warm as pages are read
+                    function = f"{found[0]}.pg_prewarm"  # the schema it was installed in, quoted if need be
+                    cursor.execute(
+                        "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+                        " AND relname = ANY(%s)",
+                        ([name for _, name in _HOT_INDEXES],),
+                    )
+                else:
+                    cursor.execute(
+                        "SELECT name FROM sqlite_master WHERE name IN (SELECT value FROM json_each(?))",
+                        (json.dumps([name for _, name in _HOT_INDEXES]),),
+                    )
+                present = {row[0] for row in cursor.fetchall()}
+                for table, index in _HOT_INDEXES:
+                    if index not in present:
+                        continue
+                    started = time.perf_counter()
+                    if postgres:
+                        cursor.execute(f"SELECT {function}(%s::regclass)", (index,))
+                    else:
+                        # Counting through the index (or the table) walks every page of it, in its order.
+                        through = "NOT INDEXED" if index == table else f'INDEXED BY "{index}"'
+                        cursor.execute(f'SELECT count(*) FROM "{table}" {through}')
+                    cursor.fetchall()
+                    done.append((index, time.perf_counter() - started))
+            finally:
+                cursor.close()
+        return done
 
     def _not_reading(self) -> None:
         if getattr(self._pinned, "connection", None) is not None:
