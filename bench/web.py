@@ -1,7 +1,7 @@
 """Web benchmark: the analyst's pages with a large database behind them, under concurrent users.
 
     uv run python bench/web.py [--scale 0.02] [--travellers 1000000] [--users 8] [--seconds 30]
-                               [--backends sqlite,postgresql] [--postgres URL] [--cold] [--json]
+                               [--backends sqlite,postgresql] [--postgres URL] [--cold] [--no-prewarm] [--json]
 
 Workload, per backend (a fresh SQLite file, or a private PostgreSQL schema dropped at the end):
 - a generated day (`openpiu generate` at `--scale`, cached in bench/out) with the world's watchlists,
@@ -729,7 +729,7 @@ def run_backend(backend: str, world: Path, args: argparse.Namespace) -> dict[str
         try:
             if args.cold:
                 drop_file_cache()
-            else:
+            if args.prewarm:
                 # What `openpiu serve` does at start in the background, waited for: the users meet the
                 # server as it is once started, not while it reads its indexes in.
                 started = time.perf_counter()
@@ -830,6 +830,13 @@ def main(argv: list[str] | None = None) -> int:
         "--cold",
         action="store_true",
         help="empty the file cache before the users start (Linux, root): every page read from disk once",
+    )
+    parser.add_argument(
+        "--prewarm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="read the hot indexes in before the users start, as `openpiu serve` does at start (default on;"
+        " after --cold: a restarted server)",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

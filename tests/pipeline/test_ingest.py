@@ -326,3 +326,29 @@ def test_a_failing_writer_stops_the_run_and_loses_nothing(clean: World) -> None:
         # each received message is stored, or waits whole for the next run
         assert messages["received"] == messages["stored"] + messages["waiting"] + messages["parsed"]
         assert messages["waiting"] > 0
+
+
+def test_a_writer_done_early_does_not_stop_the_others(clean: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writers with few flights end while others still write: that is their normal end, not a failure
+    (the run once stopped there, when a look for dead writers came between two reports)."""
+    import openpiu.services.ingest as ingest_service
+    from conftest import postgres_schema
+
+    monkeypatch.setattr(ingest_service, "_WRITER_POLL", 0.01)  # look for dead writers very often
+    with postgres_schema() as url:
+        upgrade(url)
+        # read here, at once: every share is handed out before the writers have started
+        shared = ingest_paths([clean.messages], url=url, clock=FixedClock(AT), writers=8, readers=0)
+        assert shared.result.stored_messages == status(url, clock=FixedClock(AT))["messages"]["stored"] > 0
+
+
+def test_only_a_writer_that_did_not_end_normally_stops_the_run() -> None:
+    from openpiu.services.ingest import writers_ended
+
+    assert writers_ended([None, 0]) is False  # one done with its share early: the other writes on
+    assert writers_ended([None, None]) is False
+    assert writers_ended([0, 0]) is True
+    with pytest.raises(RuntimeError, match="exit code -9"):
+        writers_ended([0, -9])  # killed
+    with pytest.raises(RuntimeError, match="exit code 1"):
+        writers_ended([None, 1])

@@ -17,7 +17,7 @@ import pickle
 import queue
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +45,7 @@ __all__ = [
     "status_of",
     "writer_count",
     "writer_of",
+    "writers_ended",
 ]
 
 _log = logging.getLogger(__name__)
@@ -305,17 +306,25 @@ def _ingest_shared(
     outstanding = 0
     done = 0
 
+    def stopped() -> bool:
+        return writers_ended([process.exitcode for process in processes])
+
     def finished(block: bool) -> None:
-        """Take the writers' reports (waiting for all of them when ``block``); a failure stops the run."""
+        """Take the writers' reports (waiting for all of them when ``block``); a failure stops the run.
+        A writer that has done its share ends normally while the others still work: only one that ended
+        otherwise, or all of them ended with reports missing, stops the run."""
         nonlocal outstanding, done
+        ended_before = False
         while outstanding:
             try:
                 kind, paths, payload = results.get(timeout=_WRITER_POLL) if block else results.get_nowait()
             except queue.Empty:
                 if not block:
                     return
-                if not all(process.is_alive() for process in processes):
-                    raise RuntimeError("an ingest writer stopped without a word") from None
+                if stopped():
+                    if ended_before:  # a whole wait after the last one ended: nothing more will come
+                        raise RuntimeError("the ingest writers ended with work not reported") from None
+                    ended_before = True
                 continue
             if kind == "failed":
                 raise RuntimeError(f"an ingest writer failed: {payload}")
@@ -332,9 +341,10 @@ def _ingest_shared(
                 inboxes[writer].put(task, timeout=_WRITER_POLL)
                 return
             except queue.Full:
-                finished(block=False)
-                if not processes[writer].is_alive():
-                    raise RuntimeError("an ingest writer stopped without a word") from None
+                finished(block=False)  # says a failure the writer reported, if it did
+                stopped()
+                if processes[writer].exitcode is not None:
+                    raise RuntimeError("an ingest writer ended before its share was done") from None
 
     try:
         read = partial(
@@ -373,6 +383,16 @@ def _ingest_shared(
                 process.terminate()
                 process.join()
     return IngestSummary(files=len(files), unreadable=tuple(unreadable), result=total)
+
+
+def writers_ended(exit_codes: Sequence[int | None]) -> bool:
+    """Whether every writer has ended (an exit code of None: still running). A writer ends normally (0)
+    when its share is done, maybe long before the others; one killed or crashed says nothing, so its exit
+    code stops the run."""
+    for code in exit_codes:
+        if code not in (None, 0):
+            raise RuntimeError(f"an ingest writer stopped without a word (exit code {code})")
+    return all(code is not None for code in exit_codes)
 
 
 def _write_share(
