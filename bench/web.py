@@ -1,7 +1,8 @@
 """Web benchmark: the analyst's pages with a large database behind them, under concurrent users.
 
     uv run python bench/web.py [--scale 0.02] [--travellers 1000000] [--users 8] [--seconds 30]
-                               [--backends sqlite,postgresql] [--postgres URL] [--cold] [--no-prewarm] [--json]
+                               [--backends sqlite,postgresql] [--postgres URL] [--cold] [--no-prewarm]
+                               [--json]
 
 Workload, per backend (a fresh SQLite file, or a private PostgreSQL schema dropped at the end):
 - a generated day (`openpiu generate` at `--scale`, cached in bench/out) with the world's watchlists,
