@@ -80,6 +80,7 @@ from openpiu.store import (
 
 __all__ = [
     "OUT_OF_SCOPE",
+    "PROCESSED_TOGETHER",
     "IngestResult",
     "IngestStore",
     "Ingestor",
@@ -155,7 +156,7 @@ class IngestResult:
 
 #: Parts of split pushes kept in memory at most (a few flights' pushes in parts at a time, usually).
 #: Messages of a batch processed in one transaction (bounded: SQLite's one writer waits for it to end).
-_PROCESSED_TOGETHER = 8
+PROCESSED_TOGETHER = 8
 _PARTS_KEPT = 64
 
 
@@ -197,7 +198,7 @@ class Ingestor:
     #: Messages of a batch processed in one transaction. Several writers on one PostgreSQL database take
     #: 1: resolving identities holds one lock until the commit, and a transaction of one message holds it
     #: for that message alone.
-    processed_together: int = _PROCESSED_TOGETHER
+    processed_together: int = PROCESSED_TOGETHER
     #: Parts of split pushes waiting for the rest, as read (by message): stored from here when the push is
     #: complete, instead of being read again from the inbox (a crash loses nothing: they are read again).
     _parts: dict[int, _Part] = field(default_factory=dict, repr=False, compare=False)

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from openpiu.clock import Clock
 from openpiu.model import PassengerList, PnrPush
 from openpiu.pipeline import OUT_OF_SCOPE, Ingestor, IngestResult, Prepared
+from openpiu.pipeline.ingestor import PROCESSED_TOGETHER
 from openpiu.pipeline.reading import GC_THRESHOLD, die_with_parent, read_file, start_reader
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy, load_scope
@@ -145,11 +146,12 @@ def ingest_paths(
     always has one.
     """
     files = list(files_in(paths))
+    settings = _WriterSettings(url, clock, policy, scope, card_key, sender, identities)
     share = writer_count(url, writers)
     if share > 1 and len(files) >= _POOL_MIN_FILES:
         return _ingest_shared(
             files,
-            _WriterSettings(url, clock, policy, scope, card_key, sender, identities),
+            settings,
             writers=share,
             readers=readers,
             progress=progress,
@@ -157,15 +159,7 @@ def ingest_paths(
     total = IngestResult()
     unreadable: list[str] = []
     store = open_store(url, clock=clock)
-    ingestor = Ingestor(
-        store,
-        clock,
-        policy=policy,
-        scope=scope,
-        card_key=card_key,
-        screening=ScreeningStage(store, clock),
-        identities=identities,
-    )
+    ingestor = settings.ingestor(store, processed_together=PROCESSED_TOGETHER)
     received_on = clock.now().date()
     # As in the readers (see start_reader): each message's records are many small acyclic objects.
     thresholds = gc.get_threshold()
@@ -210,7 +204,8 @@ def writer_count(url: str, asked: int | None) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _WriterSettings:
-    """What a writing process needs to build its own store and pipeline (picklable)."""
+    """What a writing process needs to build its own store and pipeline (picklable); the one writer of
+    SQLite builds its pipeline from it too."""
 
     url: str
     clock: Clock
@@ -287,9 +282,8 @@ def _ingest_shared(
     unreadable: list[str] = []
     store = open_store(settings.url, clock=settings.clock)
     try:
-        total.add(
-            settings.ingestor(store, processed_together=1).resume()
-        )  # before anyone writes: as one writer would
+        # Messages a crash left half-way, taken up before anyone writes: as one writer would.
+        total.add(settings.ingestor(store, processed_together=1).resume())
     finally:
         store.close()
     context = multiprocessing.get_context("spawn")  # no connection inherited (as the readers)
@@ -342,8 +336,7 @@ def _ingest_shared(
                 return
             except queue.Full:
                 finished(block=False)  # says a failure the writer reported, if it did
-                stopped()
-                if processes[writer].exitcode is not None:
+                if writers_ended([processes[writer].exitcode]):
                     raise RuntimeError("an ingest writer ended before its share was done") from None
 
     try:
