@@ -129,13 +129,16 @@ def child_parse(folder: Path) -> dict[str, Any]:
 
 def child_ingest(folder: Path, url: str, readers: int | None) -> dict[str, Any]:
     from openpiu.clock import SystemClock
-    from openpiu.services.ingest import ingest_paths, status, writer_count
+    from openpiu.services.ingest import POSTGRES_WRITERS, ingest_paths, status, writer_count
     from openpiu.store import upgrade
 
     clock = SystemClock()
     upgrade(url)
     started = time.perf_counter()
-    summary = ingest_paths([folder / "messages"], url=url, clock=clock, card_key=CARD_KEY, readers=readers)
+    writers = POSTGRES_WRITERS if writer_count(url, POSTGRES_WRITERS) > 1 else None
+    summary = ingest_paths(
+        [folder / "messages"], url=url, clock=clock, card_key=CARD_KEY, readers=readers, writers=writers
+    )
     elapsed = time.perf_counter() - started
     own, readers_peak = peak_mb()
     counts = status(url, clock=clock)
@@ -150,7 +153,7 @@ def child_ingest(folder: Path, url: str, readers: int | None) -> dict[str, Any]:
         "peak_mb": own,
         "reader_peak_mb": readers_peak,
         # PostgreSQL: writing processes of their own (this one reads and hands on); SQLite: this one writes
-        "writers": writer_count(url, None) if writer_count(url, None) > 1 else 0,
+        "writers": writers or 0,
         "status": counts,
     }
 
@@ -399,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"# {report['machine']}; ingest: {readers} reader process(es), and 1 process that writes (SQLite)"
-        f" or {POSTGRES_WRITERS} writing processes fed by it (PostgreSQL); parse: one core"
+        f" or {POSTGRES_WRITERS} writing processes fed by it (PostgreSQL, `--writers {POSTGRES_WRITERS}`);"
+        " parse: one core"
     )
     print()
     for line in table(report):

@@ -158,6 +158,14 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
     )
+    ingest.add_argument(
+        "--writers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="PostgreSQL only: N processes write, each every file of its flights (default 1; identities "
+        "are the same, but which occurrence an identity's links name as first may follow their order)",
+    )
     status_ = commands.add_parser(
         "status",
         help="count what the database holds: messages by state, flights, bookings, travellers",
@@ -618,7 +626,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "db":
         return _db_upgrade(args.db)
     if args.command == "ingest":
-        return _ingest(args.paths, args.db)
+        return _ingest(args.paths, args.db, writers=args.writers)
     if args.command == "quarantine":
         return _quarantine(args)
     if args.command == "status":
@@ -1234,7 +1242,7 @@ def _missing_sqlite(url: str, console: Console) -> bool:
     return True
 
 
-def _ingest(paths: Sequence[str], url_option: str | None) -> int:
+def _ingest(paths: Sequence[str], url_option: str | None, *, writers: int = 1) -> int:
     console = Console(stderr=True)
     try:
         settings = Settings.from_env()
@@ -1266,6 +1274,7 @@ def _ingest(paths: Sequence[str], url_option: str | None) -> int:
                 card_key=card_key,
                 scope=scope,
                 progress=advance,
+                writers=writers,
             )
     except Exception as error:  # the store's or the driver's message says what to do (upgrade, host)
         console.print(f"[red]cannot ingest: {type(error).__name__}: {error}[/red]")

@@ -62,9 +62,9 @@ _POOL_MIN_FILES = 8  # below this, starting reader processes costs more than it 
 #: transaction (one wait for the disk), so a deeper read-ahead means fewer, larger receipt batches; a
 #: file's prepared messages are a few hundred kB, so memory stays flat.
 _READ_AHEAD = 16
-#: Writing processes of an ingest into PostgreSQL, by default. One writer spends about half its time
-#: waiting for the server, which works while the other writer prepares its next message (1,300 booking
-#: records/s with one, 2,070 with two, writing alone on two cores; bench/ingest.py). SQLite has one writer.
+#: Writing processes of an ingest into PostgreSQL that `bench/ingest.py` measures (`--writers`). One
+#: writer spends about half its time waiting for the server, which works while the other writer prepares
+#: its next message (1,300 booking records/s with one, 2,070 with two, writing alone on two cores).
 POSTGRES_WRITERS = 2
 _SHARE_BACKLOG = 4  # batches waiting for each writer at most (each a few files, read already)
 _WRITER_POLL = 1.0  # seconds between two looks at whether a silent writer is still alive
@@ -140,7 +140,7 @@ def ingest_paths(
     process writes, in file order, so the result is the same as reading them one by one. ``identities``
     False leaves travellers unresolved (only to measure what resolving costs).
 
-    ``writers``: on PostgreSQL, the processes that write (default `POSTGRES_WRITERS`). Each takes the
+    ``writers``: on PostgreSQL, the processes that write (default 1; see `writer_count`). Each takes the
     files of some flights, every file of a flight (its pushes, codeshares and API lists) in file order;
     flights are independent but for identities, which the store resolves one writer at a time. SQLite
     always has one.
@@ -194,12 +194,14 @@ def ingest_paths(
 
 
 def writer_count(url: str, asked: int | None) -> int:
-    """The processes that write an ingest into ``url``: ``asked`` (default `POSTGRES_WRITERS`) on
-    PostgreSQL, one on SQLite."""
+    """The processes that write an ingest into ``url``: ``asked`` (default one) on PostgreSQL, one on
+    SQLite. Several writers store the same identities, but the order in which they reach one person's
+    bookings decides which occurrence its links name as the first: one writer keeps that the same as
+    reading the files one by one."""
     postgres = url.split(":", 1)[0].split("+", 1)[0] == "postgresql"
-    if not postgres:
+    if not postgres or asked is None:
         return 1
-    return max(1, POSTGRES_WRITERS if asked is None else asked)
+    return max(1, asked)
 
 
 @dataclass(frozen=True, slots=True)
