@@ -19,7 +19,10 @@ $(CURDIR)/.tools/bin/uv:
 	@# PyICU (rigour's transliteration, for name screening) is built against the system's ICU.
 	@pkg-config --exists icu-uc 2>/dev/null || { echo "openpiu needs ICU's headers to build PyICU:" \
 		"install libicu-dev and pkg-config (Debian/Ubuntu: sudo apt-get install libicu-dev pkg-config)"; exit 1; }
-	$(UV) sync --frozen --python 3.11 --reinstall-package openpiu
+	@# Compiled once here: where bytecode is not written at run time (PYTHONDONTWRITEBYTECODE), every process
+	@# (each ingest reader and writer, each command) would otherwise compile its imports again, about a second.
+	$(UV) sync --frozen --python 3.11 --reinstall-package openpiu --compile-bytecode
+	$(CURDIR)/.venv/bin/python -m compileall -q src
 	touch $@
 
 sync: .venv/.synced

@@ -282,8 +282,7 @@ def test_every_message_of_a_flight_goes_to_one_writer(clean: World) -> None:
     """A flight's pushes (its codeshares' too) and its API lists share their writer: a list stored by one
     writer while another stores its flight's push would be merged with neither."""
     from openpiu.model import PassengerList
-    from openpiu.pipeline.reading import read_file
-    from openpiu.services.ingest import writer_of
+    from openpiu.pipeline.reading import read_file, writer_of
 
     writers_of: dict[tuple[str, str | None, str | None], set[int]] = {}
     for path in clean.files():

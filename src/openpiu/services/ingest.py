@@ -15,22 +15,25 @@ import multiprocessing
 import os
 import pickle
 import queue
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
 from openpiu.clock import Clock
-from openpiu.model import PassengerList, PnrPush
 from openpiu.pipeline import OUT_OF_SCOPE, Ingestor, IngestResult, Prepared
 from openpiu.pipeline.ingestor import PROCESSED_TOGETHER
-from openpiu.pipeline.reading import GC_THRESHOLD, die_with_parent, read_file, start_reader
+from openpiu.pipeline.reading import (
+    GC_THRESHOLD,
+    die_with_parent,
+    read_file,
+    read_for_writers,
+    start_reader,
+)
 from openpiu.pipeline.screening import ScreeningStage
 from openpiu.protection import DEFAULT_POLICY, EVERY_FLIGHT, NotifiedScope, SensitivePolicy, load_scope
 from openpiu.settings import Settings
@@ -45,7 +48,6 @@ __all__ = [
     "status",
     "status_of",
     "writer_count",
-    "writer_of",
     "writers_ended",
 ]
 
@@ -228,47 +230,6 @@ class _WriterSettings:
             identities=self.identities,
             processed_together=processed_together,
         )
-
-
-def writer_of(prepared: Prepared, writers: int) -> int:
-    """The writer (0 to ``writers`` - 1) of a payload: the same for every payload of one flight.
-
-    The key is the departure date and the route of the push's flight, or of a passenger list's first leg
-    with a departure (the leg the store links the list by): a codeshare's pushes and the flight's lists
-    share it, so a list and the push it belongs to are never stored at the same moment by two writers
-    (neither would see the other's, and the API persons would stay unmerged). Payloads that name no flight
-    go to the first writer."""
-    for unit in prepared.units:
-        outcome = unit.outcome
-        flight = None
-        if isinstance(outcome, PnrPush):
-            flight = outcome.flight
-        elif isinstance(outcome, PassengerList):
-            flight = next((leg for leg in outcome.legs if leg.departure is not None), None)
-        if flight is not None and flight.departure is not None:
-            key = f"{flight.departure.local.date().isoformat()}/{flight.origin}/{flight.destination}"
-            return zlib.crc32(key.encode()) % writers
-    return 0
-
-
-@dataclass(frozen=True, slots=True)
-class _Sealed:
-    """A file read for a writing process: the writer of its flight, and what reading it gave, pickled
-    where it was read. The process that hands it on passes bytes: unpickling it there and pickling it
-    again cost that process a third of a CPU."""
-
-    writer: int
-    prepared: bytes
-
-
-def read_for_writers(
-    path: Path, *, policy: SensitivePolicy, card_key: bytes | None, received_on: date, writers: int
-) -> _Sealed | OSError:
-    """What a reader process does with each file when several processes write: `read_file`, sealed."""
-    read = read_file(path, policy, card_key, received_on)
-    if isinstance(read, OSError):
-        return read
-    return _Sealed(writer_of(read, writers), pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _ingest_shared(
