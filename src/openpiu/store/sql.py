@@ -140,9 +140,19 @@ def create_engine(url: str) -> Engine:
     parsed = sa.make_url(url)
     # Every page reads JSON documents (a flight's manifest hundreds): orjson reads them several times faster.
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(
+        server = sa.create_engine(
             parsed, json_serializer=_fast_dumps, json_deserializer=loads, pool_pre_ping=True
         )
+
+        @sa.event.listens_for(server, "connect")
+        def _session(dbapi_connection: Any, _record: Any) -> None:
+            # Every statement here reads or writes a few rows by an index. On a table still without
+            # statistics (a new database, its first minute) the planner's guesses are large enough to
+            # compile a statement to machine code, which took 100-150 ms where running it took 1.
+            dbapi_connection.execute("SET jit = off")
+            dbapi_connection.commit()
+
+        return server
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -454,6 +464,43 @@ _FULL_PUSHES = (
     .where(t.flight_pushes.c.flight_id == sa.bindparam("flight"), t.flight_pushes.c.function == FULL_PUSH)
     .order_by(t.flight_pushes.c.pushed_at, t.flight_pushes.c.message_id)
 )
+
+
+def _current_travellers(lateral: bool) -> sa.Select[Any]:
+    """The current travellers of a flight (``flight``), with their identifying parts.
+
+    ``lateral`` (PostgreSQL): each booking's travellers read through their index, one booking at a time.
+    Before the server has statistics on a growing table (a new database's first minute, before autovacuum
+    looks), the planner guesses hundreds of rows per booking and would read every traveller stored to
+    join them: a cost that grows with the database."""
+    tr, ti, b = t.travellers, t.traveller_identities, t.bookings
+    flight = (b.c.flight_id == sa.bindparam("flight"), sa.not_(b.c.cancelled))
+    if not lateral:
+        return (
+            sa.select(tr, ti.c.record.label("identity"))
+            .select_from(
+                tr.join(ti, ti.c.traveller_id == tr.c.id).join(b, b.c.current_version_id == tr.c.version_id)
+            )
+            .where(*flight)
+            .order_by(tr.c.booking_id, tr.c.position)
+        )
+    identity = sa.select(ti.c.record).where(ti.c.traveller_id == tr.c.id).scalar_subquery()
+    travelling = (
+        sa.select(tr, identity.label("identity"))
+        .where(tr.c.version_id == b.c.current_version_id)
+        .offset(0)  # kept a subquery: folded into the join, its plan would follow the guess again
+        .lateral("travelling")
+    )
+    return (
+        sa.select(*travelling.c)
+        .select_from(b.join(travelling, sa.true()))
+        .where(*flight, travelling.c.identity.is_not(None))  # as the inner join above
+        .order_by(travelling.c.booking_id, travelling.c.position)
+    )
+
+
+#: By whether the dialect is PostgreSQL (SQLite has no LATERAL, and its planner takes the indexes anyway).
+_CURRENT_TRAVELLERS = {lateral: _current_travellers(lateral) for lateral in (False, True)}
 
 
 @cache
@@ -1097,17 +1144,9 @@ class SqlStore(
         ]
 
     def current_travellers(self, flight_id: int) -> list[StoredTraveller]:
-        tr, ti, b = t.travellers, t.traveller_identities, t.bookings
-        query = (
-            sa.select(tr, ti.c.record.label("identity"))
-            .select_from(
-                tr.join(ti, ti.c.traveller_id == tr.c.id).join(b, b.c.current_version_id == tr.c.version_id)
-            )
-            .where(b.c.flight_id == flight_id, sa.not_(b.c.cancelled))
-            .order_by(tr.c.booking_id, tr.c.position)
-        )
         with self._read() as connection:
-            return [_stored_traveller(row) for row in connection.execute(query)]
+            query = _CURRENT_TRAVELLERS[connection.dialect.name == "postgresql"]
+            return [_stored_traveller(row) for row in connection.execute(query, {"flight": flight_id})]
 
     def record_api_matches(self, matches: list[ApiMatch]) -> int:
         if not matches:

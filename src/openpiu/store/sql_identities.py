@@ -106,36 +106,88 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]
 _VALUES: sa.BindParameter[Any] = sa.bindparam("values", expanding=True)
 
 
-def _versions_to_resolve() -> sa.Select[Any]:
-    """The versions of messages (``values``) with their travellers, and whether each is resolved."""
+def _versions_to_resolve(lateral: bool) -> sa.Select[Any]:
+    """The versions of messages (``values``) with their travellers, and whether each is resolved.
+
+    ``lateral`` (PostgreSQL): each version's travellers read through their index, one version at a time.
+    Before the server has statistics on a growing table (its first minute, when autovacuum has not looked
+    yet), the planner's guess for the versions of a message is hundreds of rows, and it would read every
+    traveller stored to join them: a cost that grows with the database, at every push."""
     v, tr, m, im = t.booking_versions, t.travellers, t.messages, t.identity_members
+    version = (
+        v.c.id,
+        v.c.message_id,
+        v.c.position,
+        v.c.version,
+        v.c.booking_id,
+        v.c.flight_id,
+        v.c.flight_date,
+    )
+    if not lateral:
+        return (
+            sa.select(
+                *version,
+                m.c.content_hash,
+                tr.c.id.label("traveller_id"),
+                tr.c.position.label("traveller_position"),
+                im.c.id.label("member"),
+            )
+            .select_from(
+                v.join(m, m.c.id == v.c.message_id)
+                .outerjoin(tr, tr.c.version_id == v.c.id)
+                .outerjoin(im, im.c.traveller_id == tr.c.id)
+            )
+            .where(v.c.message_id.in_(_VALUES))
+        )
+    member = sa.select(im.c.id).where(im.c.traveller_id == tr.c.id).scalar_subquery()
+    travelling = (
+        sa.select(tr.c.id, tr.c.position, member.label("member"))
+        .where(tr.c.version_id == v.c.id)
+        .offset(0)  # kept a subquery: folded into the join, its plan would follow the guess again
+        .lateral("travelling")
+    )
     return (
         sa.select(
-            v.c.id,
-            v.c.message_id,
-            v.c.position,
-            v.c.version,
-            v.c.booking_id,
-            v.c.flight_id,
-            v.c.flight_date,
+            *version,
             m.c.content_hash,
-            tr.c.id.label("traveller_id"),
-            tr.c.position.label("traveller_position"),
-            im.c.id.label("member"),
+            travelling.c.id.label("traveller_id"),
+            travelling.c.position.label("traveller_position"),
+            travelling.c.member,
         )
-        .select_from(
-            v.join(m, m.c.id == v.c.message_id)
-            .outerjoin(tr, tr.c.version_id == v.c.id)
-            .outerjoin(im, im.c.traveller_id == tr.c.id)
-        )
+        .select_from(v.join(m, m.c.id == v.c.message_id).outerjoin(travelling, sa.true()))
         .where(v.c.message_id.in_(_VALUES))
     )
 
 
-def _api_matches_apart() -> sa.Select[Any]:
-    """The API matches on flights (``values``) whose API person and traveller are in different identities."""
-    am, b = t.api_matches, t.bookings
-    person, traveller = t.identity_members.alias("person"), t.identity_members.alias("traveller")
+def _api_matches_apart(lateral: bool) -> sa.Select[Any]:
+    """The API matches on flights (``values``) whose API person and traveller are in different identities.
+
+    ``lateral`` (PostgreSQL): each booking's matches, and each match's identities, read through their
+    indexes (see `_versions_to_resolve`)."""
+    am, b, im = t.api_matches, t.bookings, t.identity_members
+    if lateral:
+
+        def of(column: sa.Column[Any], where: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
+            return sa.select(column).where(where).scalar_subquery()
+
+        matched = (
+            sa.select(
+                of(im.c.id, im.c.api_person_id == am.c.api_person_id).label("member"),
+                of(im.c.identity_id, im.c.api_person_id == am.c.api_person_id).label("person_identity"),
+                of(im.c.identity_id, im.c.traveller_id == am.c.traveller_id).label("traveller_identity"),
+                am.c.method,
+                am.c.confidence,
+            )
+            .where(am.c.booking_id == b.c.id)
+            .offset(0)  # kept a subquery, as in `_versions_to_resolve`
+            .lateral("matched")
+        )
+        return (
+            sa.select(*matched.c)
+            .select_from(b.join(matched, sa.true()))
+            .where(b.c.flight_id.in_(_VALUES), matched.c.person_identity != matched.c.traveller_identity)
+        )
+    person, traveller = im.alias("person"), im.alias("traveller")
     return (
         sa.select(
             person.c.id.label("member"),
@@ -153,9 +205,9 @@ def _api_matches_apart() -> sa.Select[Any]:
     )
 
 
-# Built once: building them (and their cache keys) per message cost more than running them.
-_VERSIONS_TO_RESOLVE = _versions_to_resolve()
-_API_MATCHES_APART = _api_matches_apart()
+# By whether the dialect is PostgreSQL (SQLite has no LATERAL, and its planner takes the indexes anyway).
+_VERSIONS_TO_RESOLVE = {lateral: _versions_to_resolve(lateral) for lateral in (False, True)}
+_API_MATCHES_APART = {lateral: _api_matches_apart(lateral) for lateral in (False, True)}
 
 
 #: The resolving step's look-ups by a list of values, as SQL text with ``{values}`` where the list goes: run
@@ -212,6 +264,10 @@ _KEY_COLUMNS = (
 )
 
 
+def _postgres(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
 def _add(a: IdentityCounts, b: IdentityCounts) -> IdentityCounts:
     return IdentityCounts(
         a.occurrences + b.occurrences,
@@ -246,7 +302,9 @@ class IdentitiesMixin(SqlBase):
             versions: dict[tuple[int, int], Any] = {}
             travellers: dict[tuple[int, int], Any] = {}
             # The message's versions with their travellers (and whether each is resolved already): one query.
-            for found in connection.execute(_VERSIONS_TO_RESOLVE, {"values": message_ids}):
+            for found in connection.execute(
+                _VERSIONS_TO_RESOLVE[_postgres(connection)], {"values": message_ids}
+            ):
                 versions[(found.message_id, found.position)] = found
                 if found.traveller_id is not None:
                     travellers[(found.id, found.traveller_position)] = found
@@ -578,7 +636,9 @@ class IdentitiesMixin(SqlBase):
         flights, where they differ (the match was recorded after one side was resolved)."""
         if not flights:
             return IdentityCounts()
-        rows = connection.execute(_API_MATCHES_APART, {"values": sorted(flights)}).all()
+        rows = connection.execute(
+            _API_MATCHES_APART[_postgres(connection)], {"values": sorted(flights)}
+        ).all()
         if not rows:
             return IdentityCounts()
         best: dict[tuple[int, int], IdentityLink] = {}
