@@ -261,6 +261,10 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
+#: Ids a PostgreSQL connection takes from a sequence at a time (see `_new_ids`).
+_ID_BLOCK = 1024
+
+
 def _new_ids(connection: Connection, table: sa.Table, count: int) -> list[int]:
     """Ids for ``count`` new rows of ``table``, taken before inserting them.
 
@@ -268,20 +272,30 @@ def _new_ids(connection: Connection, table: sa.Table, count: int) -> list[int]:
     whose ids must come back in order is run one row at a time on SQLite (and in sorted batches on
     PostgreSQL), which was most of the cost of storing a push. SQLite: the next rowids, safe because the
     caller's transaction began IMMEDIATE (the only writer) and the table has no AUTOINCREMENT (so these
-    are the ids SQLite itself would have given). PostgreSQL: the column's own sequence, as a default would.
+    are the ids SQLite itself would have given). PostgreSQL: the column's own sequence, as a default would,
+    a block at a time kept with the connection (a round trip for every table of every push was a tenth of
+    a writer's waits); ids a connection took and did not use are gaps, as after any rolled-back insert.
     """
     if count <= 0:
         return []
     # By the driver: SQLAlchemy's compiling and caching of these small statements cost more than running
     # them (several per message).
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        reserved: dict[str, list[int]] = connection.connection.info.setdefault("openpiu_ids", {})
+        # by the table's name as this connection's search path finds it (schemas differ between databases)
+        taken = reserved.setdefault(table.name, [])
+        if len(taken) < count:
+            with driver.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    (table.name, max(count - len(taken), _ID_BLOCK)),
+                )
+                taken.extend(row[0] for row in cursor.fetchall())
+            taken.sort(reverse=True)  # the smallest last: handed out in increasing order
+        return [taken.pop() for _ in range(count)]
+    cursor = driver.cursor()  # type: ignore[union-attr]
     try:
-        if connection.dialect.name == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                (table.name, count),
-            )
-            return sorted(row[0] for row in cursor.fetchall())
         cursor.execute(f"SELECT max(id) FROM {connection.dialect.identifier_preparer.format_table(table)}")
         last = cursor.fetchone()[0] or 0
     finally:
@@ -384,7 +398,8 @@ def _convert_columns(values: list[list[Any]], converters: Sequence[Any]) -> None
 
 def _bulk_update(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Update the rows of ``table`` named by each dict's ``id`` with its other values (the same keys in
-    every dict), as one executemany of the driver (SQLAlchemy's would process every row in Python).
+    every dict), by the driver (SQLAlchemy's executemany would process every row in Python): one
+    statement on PostgreSQL, an executemany on SQLite.
     Values go through their columns' bind processors; no JSON columns here."""
     if not rows:
         return
@@ -393,15 +408,25 @@ def _bulk_update(connection: Connection, table: sa.Table, rows: list[dict[str, A
     converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
     values = [[row[name] for name in names] + [row["id"]] for row in rows]
     _convert_columns(values, converters)
-    mark = "%s" if dialect.name == "postgresql" else "?"
     quote = dialect.identifier_preparer.quote
-    assignments = ", ".join(f"{quote(name)} = {mark}" for name in names)
-    statement = (
-        f"UPDATE {dialect.identifier_preparer.format_table(table)} SET {assignments} WHERE id = {mark}"
-    )
+    target = dialect.identifier_preparer.format_table(table)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(statement, values)
+        if dialect.name == "postgresql":
+            # One statement, each column an array: an executemany ran (and planned) one UPDATE a row, the
+            # server's largest share of storing a push after the inserts.
+            types = [table.c[name].type.compile(dialect=dialect) for name in names]
+            arrays = ", ".join(f"%s::{kind}[]" for kind in [*types, "BIGINT"])
+            columns = ", ".join(quote(name) for name in names)
+            assignments = ", ".join(f"{quote(name)} = given.{quote(name)}" for name in names)
+            cursor.execute(
+                f"UPDATE {target} SET {assignments} FROM unnest({arrays}) AS given({columns}, given_id)"
+                f" WHERE {target}.id = given.given_id",
+                [list(column) for column in zip(*values, strict=True)],
+            )
+        else:
+            assignments = ", ".join(f"{quote(name)} = ?" for name in names)
+            cursor.executemany(f"UPDATE {target} SET {assignments} WHERE id = ?", values)
     finally:
         cursor.close()
 
