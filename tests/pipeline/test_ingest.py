@@ -351,3 +351,26 @@ def test_only_a_writer_that_did_not_end_normally_stops_the_run() -> None:
         writers_ended([0, -9])  # killed
     with pytest.raises(RuntimeError, match="exit code 1"):
         writers_ended([None, 1])
+
+
+def test_a_push_read_under_another_protection_policy_is_refused_not_stored_thin(
+    clean: World, tmp_path: Path
+) -> None:
+    """A reader process sends a push's bookings encoded, without the tree they were encoded from: a writer
+    with another policy could neither protect it again nor store it whole, so it says so and keeps nothing."""
+    from openpiu.pipeline import Ingestor
+    from openpiu.pipeline.reading import read_file
+
+    url = database(tmp_path)
+    path = next(p for p in clean.files() if b"TVL+" in p.read_bytes())
+    prepared = read_file(path, DEFAULT_POLICY, None, AT.date())
+    assert not isinstance(prepared, OSError)
+    store = open_store(url, clock=FixedClock(AT))
+    try:
+        other = dataclasses.replace(DEFAULT_POLICY, version=f"{DEFAULT_POLICY.version}-other")
+        ingestor = Ingestor(store, FixedClock(AT), policy=other)
+        with pytest.raises(ValueError, match="protection policy"):
+            ingestor.receive_batch([prepared], sender="folder", channel="file")
+        assert store.message_counts().total == 0
+    finally:
+        store.close()

@@ -13,7 +13,7 @@ from openpiu.analysis.identity import evidence_secret, list_evidence
 from openpiu.formats.paxlst_writer import write_paxlst
 from openpiu.formats.pnrgov_writer import write_pnrgov
 from openpiu.model import PassengerList, PnrPush
-from openpiu.pipeline.reading import Prepared, read_file
+from openpiu.pipeline.reading import Prepared, prepare, read_file
 from openpiu.protection import DEFAULT_POLICY
 from openpiu.synth.corpus import demo_push, passenger_list_for
 
@@ -79,3 +79,41 @@ def test_a_passenger_list_is_digested_where_it_is_read(tmp_path: Path) -> None:
     assert message.persons is not None
     assert [p.position for p in message.persons] == list(range(len(message.outcome.persons)))
     assert message.persons == list_evidence(message.outcome, evidence_secret(bytes(32)))
+
+
+def test_a_push_travels_to_the_writer_with_its_bookings_encoded_and_only_what_storing_reads_beside(
+    tmp_path: Path,
+) -> None:
+    push = demo_push(seed=7, bookings=5)
+    path = tmp_path / "push.edi"
+    path.write_bytes(write_pnrgov(push))
+    data = path.read_bytes()
+    (whole,) = prepare(data, source="push.edi", policy=DEFAULT_POLICY, card_key=bytes(32)).units
+    prepared = read_file(path, DEFAULT_POLICY, bytes(32), date(2026, 11, 29))
+    assert isinstance(prepared, Prepared)
+    (light,) = prepared.units
+    assert light.light
+    assert not whole.light
+    assert isinstance(whole.outcome, PnrPush)
+    assert isinstance(light.outcome, PnrPush)
+    # everything the store keeps travels encoded, and the evidence digested from the whole push
+    assert whole.encoded is not None
+    assert light.encoded == whole.encoded
+    assert light.evidence == whole.evidence
+    assert light.outcome.flight == whole.outcome.flight
+    assert light.outcome.header == whole.outcome.header
+    assert len(light.outcome.bookings) == len(whole.outcome.bookings)
+    for kept, booking in zip(light.outcome.bookings, whole.outcome.bookings, strict=True):
+        assert (kept.locator, kept.cancelled) == (booking.locator, booking.cancelled)
+        assert not kept.segments
+        assert not kept.contacts
+        assert not kept.payments
+        assert [
+            (t.surname, t.given_names, t.type, t.ref, t.placeholder, t.date_of_birth) for t in kept.travellers
+        ] == [
+            (t.surname, t.given_names, t.type, t.ref, t.placeholder, t.date_of_birth)
+            for t in booking.travellers
+        ]
+        assert all(not t.documents and not t.contacts for t in kept.travellers)
+    # a payload cut from bytes in this process (a push over HTTP, a picked-up file) stays whole
+    assert any(t.documents for b in whole.outcome.bookings for t in b.travellers)

@@ -308,6 +308,11 @@ class Ingestor:
             if unit.protected_by == self.policy.version and unit.removals is not None:
                 # by the reader, with this policy
                 removals, encoded, evidence = unit.removals, unit.encoded, unit.evidence
+            elif unit.light:  # its bookings travel only encoded: nothing here to protect them again from
+                raise ValueError(
+                    f"a push read under protection policy {unit.protected_by} cannot be stored under"
+                    f" {self.policy.version}: read it with this policy"
+                )
             else:
                 outcome, removals = protect_push(outcome, self.policy)
         receipt = self.store.receive(
@@ -458,7 +463,9 @@ class Ingestor:
             secret = evidence_secret(self.card_key)
             given = evidence or {}
             counts = store.resolve_push(
-                [(mid, given.get(mid) or push_evidence(push, secret)) for mid, push in parts], resolve
+                # a push read by a reader process travels without what its evidence was digested from
+                [(mid, given[mid] if mid in given else push_evidence(push, secret)) for mid, push in parts],
+                resolve,
             )
             result.identified += counts.occurrences
             result.identities_merged += counts.merged

@@ -24,7 +24,7 @@ from pathlib import Path
 from openpiu.analysis.identity import evidence_secret, list_evidence, push_evidence
 from openpiu.formats.edifact import EdifactMessage, Interchange
 from openpiu.formats.reader import ReadOutcome, ReadUnit, read_units, sniff_format
-from openpiu.model import MessageFormat, PassengerList, PnrPush
+from openpiu.model import Booking, MessageFormat, PassengerList, PnrPush, Traveller
 from openpiu.model.identity import BookingEvidence, PersonEvidence
 from openpiu.protection import (
     DEFAULT_POLICY,
@@ -74,6 +74,9 @@ class ReadMessage:
     evidence: tuple[BookingEvidence, ...] | None = None
     #: A passenger list's persons' identity evidence, digested likewise.
     persons: tuple[PersonEvidence, ...] | None = None
+    #: The push keeps only what storing it reads beside ``encoded`` (`read_file`): it cannot be protected or
+    #: encoded again.
+    light: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,39 @@ def read_file(
         data = path.read_bytes()
     except OSError as error:
         return error
-    return prepare(data, source=path.name, policy=policy, card_key=card_key, received_on=received_on)
+    prepared = prepare(data, source=path.name, policy=policy, card_key=card_key, received_on=received_on)
+    return replace(prepared, units=tuple(_travelling_light(unit) for unit in prepared.units))
+
+
+def _travelling_light(unit: ReadMessage) -> ReadMessage:
+    """A read message as it is sent to the writing process: a push that travels encoded (and digested)
+    keeps of its bookings only what storing them reads beside their encoded parts (the locator, whether it
+    is cancelled, each traveller's reference, type, names and date of birth).
+
+    The whole push tree is most of what a reader sends, and rebuilding it from the pickle was a tenth of a
+    writer's time; its contents are in the encoded parts already."""
+    push = unit.outcome
+    if not isinstance(push, PnrPush) or unit.encoded is None or unit.evidence is None:
+        return unit
+    bookings = tuple(
+        Booking(
+            booking.locator,
+            cancelled=booking.cancelled,
+            travellers=tuple(
+                Traveller(
+                    traveller.surname,
+                    traveller.given_names,
+                    type=traveller.type,
+                    ref=traveller.ref,
+                    placeholder=traveller.placeholder,
+                    date_of_birth=traveller.date_of_birth,
+                )
+                for traveller in booking.travellers
+            ),
+        )
+        for booking in push.bookings
+    )
+    return replace(unit, outcome=replace(push, bookings=bookings), light=True)
 
 
 def writer_of(prepared: Prepared, writers: int) -> int:
