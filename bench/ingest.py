@@ -14,7 +14,9 @@ Figures, per backend: booking records per second (one booking record = one PNR i
 booking version, counted from the database), travellers and messages per second, the wall time of the
 ingest, and the peak memory of the writing process (VmHWM, where Linux has it) and of its largest reader
 process (getrusage ru_maxrss: forked from the writer, it counts the pages they share). Targets: at least
-2,000 booking records/s on SQLite and 1,500/s on PostgreSQL, under 2 GB.
+2,000 booking records/s on SQLite and 1,500/s on PostgreSQL, under 2 GB. And where the CPU went: the
+seconds of the ingesting process, of its readers and writing processes, and of PostgreSQL's server when
+it runs on this machine (read from /proc), per booking record beside what the wall time gave on all CPUs.
 
 Baseline, in the same run: parsing the same files alone with `openpiu.formats.reader.read_messages`, one
 core, in a child process of its own: the reader's speed, the ceiling the pipeline would reach if storing
@@ -98,6 +100,42 @@ def peak_mb() -> tuple[float, float]:
     return own, children
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process, and of its children waited for (its readers and
+    writing processes), s."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU time PostgreSQL's processes on this machine have used, s, or None where it cannot be read.
+
+    Each live server process counts its own; a backend that ended (a writer's connection closed) is counted
+    by the server's main process, which waited for it (its children's time in /proc). So the difference
+    between two readings is the server's work between them: its backends, and its background writers."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    found = False
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name = stat[stat.find("(") + 1 : stat.rfind(")")]
+        if name not in ("postgres", "postmaster"):
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        # utime, stime, cutime, cstime: fields 14-17 of the line, 12-15 after the name
+        total += sum(int(v) for v in fields[11:15]) / tick
+        found = True
+    return total if found else None
+
+
 def child_parse(folder: Path) -> dict[str, Any]:
     from openpiu.formats.errors import ParseError
     from openpiu.formats.reader import read_messages
@@ -134,12 +172,16 @@ def child_ingest(folder: Path, url: str, readers: int | None) -> dict[str, Any]:
 
     clock = SystemClock()
     upgrade(url)
+    server_before = server_cpu_seconds() if url.startswith("postgresql") else None
+    own_before, helpers_before = cpu_seconds()
     started = time.perf_counter()
     writers = POSTGRES_WRITERS if writer_count(url, POSTGRES_WRITERS) > 1 else None
     summary = ingest_paths(
         [folder / "messages"], url=url, clock=clock, card_key=CARD_KEY, readers=readers, writers=writers
     )
     elapsed = time.perf_counter() - started
+    own_after, helpers_after = cpu_seconds()
+    server_after = server_cpu_seconds() if server_before is not None else None
     own, readers_peak = peak_mb()
     counts = status(url, clock=clock)
     return {
@@ -155,6 +197,13 @@ def child_ingest(folder: Path, url: str, readers: int | None) -> dict[str, Any]:
         # PostgreSQL: writing processes of their own (this one reads and hands on); SQLite: this one writes
         "writers": writers or 0,
         "status": counts,
+        # CPU seconds of the ingest: this process (the writer, or the one handing files on), its readers
+        # and writing processes, and PostgreSQL's server when it runs here (None: not measured)
+        "cpu": {
+            "this_process": own_after - own_before,
+            "helpers": helpers_after - helpers_before,
+            "server": None if server_before is None or server_after is None else server_after - server_before,
+        },
     }
 
 
@@ -302,6 +351,29 @@ def table(report: dict[str, Any]) -> list[str]:
         rows.append(
             (f"{backend}: peak memory MB, each reader or writer", f"{run['reader_peak_mb']:,.0f}", "", "", "")
         )
+        cpu = run.get("cpu")
+        if cpu is not None:
+            parts = [cpu["this_process"], cpu["helpers"], cpu["server"] or 0.0]
+            available = run["seconds"] * (os.cpu_count() or 1)
+            rows.append(
+                (
+                    f"{backend}: CPU s: this process / readers and writers / server",
+                    " / ".join(f"{p:.1f}" for p in parts[:2])
+                    + (f" / {cpu['server']:.1f}" if cpu["server"] is not None else " / -"),
+                    "",
+                    "",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    f"{backend}: CPU ms per booking record (of wall x CPUs)",
+                    f"{sum(parts) / run['booking_records'] * 1000:.2f}",
+                    f"{available / run['booking_records'] * 1000:.2f}",
+                    f"{sum(parts) / available:.2f}x",
+                    "",
+                )
+            )
         full = FULL_DAY_RECORDS / ours["booking_records"] / 60
         rows.append(
             (f"{backend}: a {FULL_DAY_RECORDS / 1e6:.1f} M-record day, min", f"{full:,.0f}", "", "", "")
