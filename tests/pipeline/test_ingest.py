@@ -374,3 +374,72 @@ def test_a_push_read_under_another_protection_policy_is_refused_not_stored_thin(
         assert store.message_counts().total == 0
     finally:
         store.close()
+
+
+def _scans(plan: Any) -> set[tuple[str, str]]:
+    """(node type, table) of every scan in an EXPLAIN (FORMAT JSON) plan."""
+    found: set[tuple[str, str]] = set()
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if "Relation Name" in node:
+                found.add((node["Node Type"], node["Relation Name"]))
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    return found
+
+
+def test_a_push_s_lookups_on_postgresql_read_by_index_before_any_statistics(clean: World) -> None:
+    """In a new database the server has no statistics for its first minute (autovacuum's first look), and
+    its guesses made it read every stored traveller to find one push's. The look-ups of every push and list
+    are written so that they can only be run through their indexes: here with autovacuum kept away, so the
+    tables have never been analysed."""
+    from conftest import postgres_schema
+    from openpiu.store import schema as tables
+    from openpiu.store.sql import _CURRENT_TRAVELLERS
+    from openpiu.store.sql_identities import _API_MATCHES_APART, _VERSIONS_TO_RESOLVE
+
+    with postgres_schema() as url:
+        upgrade(url)
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                for table in tables.metadata.sorted_tables:
+                    connection.exec_driver_sql(f'ALTER TABLE "{table.name}" SET (autovacuum_enabled = false)')
+            ingest_paths([clean.messages], url=url, clock=FixedClock(AT))
+            with engine.connect() as connection:
+                analysed = connection.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()"
+                ).scalar_one()
+                assert analysed == 0
+                v, b = tables.booking_versions, tables.bookings
+                message = connection.execute(sa.select(sa.func.max(v.c.message_id))).scalar_one()
+                flight = connection.execute(sa.select(sa.func.max(b.c.flight_id))).scalar_one()
+                assert (
+                    connection.execute(sa.select(sa.func.count()).select_from(tables.travellers)).scalar()
+                    > 1000
+                )
+                statements = (
+                    _VERSIONS_TO_RESOLVE[True].params(values=[message]),
+                    _API_MATCHES_APART[True].params(values=[flight]),
+                    _CURRENT_TRAVELLERS[True].params(flight=flight),
+                )
+                for statement in statements:
+                    sql = statement.compile(
+                        dialect=connection.dialect,
+                        compile_kwargs={"literal_binds": True, "render_postcompile": True},
+                    )
+                    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar_one()
+                    scans = _scans(plan)
+                    assert scans, sql
+                    sequential = {table for kind, table in scans if kind == "Seq Scan"}
+                    assert not sequential & {
+                        "travellers",
+                        "traveller_identities",
+                        "identity_members",
+                        "api_matches",
+                    }, scans
+        finally:
+            engine.dispose()
