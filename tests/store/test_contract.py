@@ -599,3 +599,47 @@ def test_store_satisfies_every_protocol(store: Store) -> None:
         return x
 
     assert as_inbox(store) is as_bookings(store) is as_audit(store)
+
+
+def test_postgresql_sessions_run_without_jit_and_compress_documents_with_lz4() -> None:
+    from conftest import postgres_schema
+
+    with postgres_schema() as scoped:
+        engine = create_engine(scoped)
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+                supported = connection.exec_driver_sql(
+                    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+                ).scalar()
+                expected = "lz4" if supported else "pglz"
+                assert connection.exec_driver_sql("SHOW default_toast_compression").scalar() == expected
+        finally:
+            engine.dispose()
+
+
+class _Refusing:
+    """A driver connection whose server refuses lz4 (one before 14, or built without it)."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+
+    def execute(self, statement: str) -> None:
+        if "lz4" in statement:
+            self.done.append("refused")
+            raise LookupError(statement)
+        self.done.append(statement)
+
+    def commit(self) -> None:
+        self.done.append("commit")
+
+    def rollback(self) -> None:
+        self.done.append("rollback")
+
+
+def test_a_server_without_lz4_keeps_its_compression_and_the_session_goes_on() -> None:
+    from openpiu.store.sql import server_session
+
+    connection = _Refusing()
+    server_session(connection, LookupError)
+    assert connection.done == ["SET jit = off", "commit", "refused", "rollback"]
