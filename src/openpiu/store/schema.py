@@ -242,9 +242,8 @@ travellers = sa.Table(
     "travellers",
     metadata,
     _id(),
-    sa.Column(
-        "version_id", Id, sa.ForeignKey("booking_versions.id", ondelete="CASCADE"), nullable=False, index=True
-    ),
+    # Found by version through the unique index below (its first column): no index of its own (0019).
+    sa.Column("version_id", Id, sa.ForeignKey("booking_versions.id", ondelete="CASCADE"), nullable=False),
     sa.Column("booking_id", Id, sa.ForeignKey("bookings.id"), nullable=False, index=True),
     sa.Column("flight_date", sa.Date, nullable=False, index=True),
     sa.Column("position", sa.Integer, nullable=False),
