@@ -69,14 +69,24 @@ def test_identifying_fields_are_not_in_the_public_part(seed: int) -> None:
             for check_in in segment.get("check_ins", ()):
                 assert "surname" not in check_in
                 assert "given_names" not in check_in
+        for segment in split.public.get("segments", ()):
+            assert "party_size" not in segment  # the number travelling together, Art 12(2)(a)
+        assert "services" not in split.public  # SSR and OSI items: contacts and remarks in their text
+        for contact in booking.contacts:
+            assert contact.value not in public_text
         for (public, _identity), traveller in zip(split.travellers, booking.travellers, strict=True):
             assert not set(TRAVELLER_IDENTITY_FIELDS) & set(public)
-            assert f'"{traveller.surname}"' not in json.dumps(public)
+            traveller_text = json.dumps(public)
+            assert f'"{traveller.surname}"' not in traveller_text
+            assert "services" not in public  # DOCS, DOCO, DOCA, CTCE, CTCM, FQTV ... in their text
+            assert "gender" not in public  # from the travel document: API data, Art 12(2)(f)
             for document in traveller.documents:
                 if document.number:
                     assert document.number not in public_text
+                    assert document.number not in traveller_text
             for contact in traveller.contacts:
                 assert contact.value not in public_text
+                assert contact.value not in traveller_text
 
 
 # Records built by Hypothesis from the model's own types, with valid values where a type has rules.

@@ -13,6 +13,7 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from store_fixtures import START, clock, engine, store, url  # noqa: F401 (fixtures used by name)
 
 from openpiu.clock import FixedClock
-from openpiu.model import PnrPush
+from openpiu.model import Gender, PnrPush, ServiceItem
 from openpiu.store import (
     InvalidTransition,
     MessageState,
@@ -643,3 +644,83 @@ def test_a_server_without_lz4_keeps_its_compression_and_the_session_goes_on() ->
     connection = _Refusing()
     server_session(connection, LookupError)
     assert connection.done == ["SET jit = off", "commit", "refused", "rollback"]
+
+
+def test_identifying_items_stored_by_earlier_versions_move_to_the_identifying_parts(
+    url: str, clock: FixedClock
+) -> None:
+    """Migration 0020: SSR and OSI items, a traveller's gender and the number travelling together, kept
+    in the public documents before, move to the identifying parts; the bookings read back are the same."""
+    from alembic import command
+
+    from openpiu.store.sql import _WRITE, _alembic_config
+
+    def migrate(step: Any, revision: str) -> None:
+        engine = create_engine(url)
+        try:
+            with engine.execution_options(**{_WRITE: True}).begin() as connection:
+                step(_alembic_config(connection), revision)
+        finally:
+            engine.dispose()
+
+    def public_keys() -> tuple[set[str], set[str], bool]:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                versions = [
+                    json_of(r) for r in connection.exec_driver_sql("SELECT record FROM booking_versions")
+                ]
+                travellers = [json_of(r) for r in connection.exec_driver_sql("SELECT record FROM travellers")]
+        finally:
+            engine.dispose()
+        sizes = any("party_size" in s for v in versions for s in v.get("segments", ()))
+        return {k for v in versions for k in v}, {k for t in travellers for k in t}, sizes
+
+    def json_of(row: Any) -> dict[str, Any]:
+        value = row[0]
+        return json.loads(value) if isinstance(value, str) else dict(value)
+
+    upgrade(url)
+    store = open_store(url, clock=clock)
+    try:
+        given = demo_push(seed=11, bookings=6)
+        docs = ServiceItem("SSR", "DOCS", "HK", 1, text="/P/DEU/C01X00T47/DEU/12AUG80/M/01JAN30/DOE/JOHN")
+        contact = ServiceItem("SSR", "CTCM", "HK", 1, text="+4917243169473")
+        push = dataclasses.replace(
+            given,
+            bookings=tuple(
+                dataclasses.replace(
+                    booking,
+                    services=(contact,),
+                    segments=tuple(dataclasses.replace(s, party_size=2) for s in booking.segments),
+                    travellers=tuple(
+                        dataclasses.replace(t, services=(docs,), gender=Gender.MALE)
+                        for t in booking.travellers
+                    ),
+                )
+                for booking in given.bookings
+            ),
+        )
+        received = store.receive(b"push", sender="test", channel="test")
+        result = store.store_push(received.message_id, push)
+        before = store.current_bookings(result.flight_id)
+    finally:
+        store.close()
+    booking_keys, traveller_keys, sizes = public_keys()
+    assert "services" not in booking_keys
+    assert not traveller_keys & {"services", "gender"}
+    assert not sizes
+    migrate(command.downgrade, "0019")  # the layout earlier versions wrote
+    booking_keys, traveller_keys, sizes = public_keys()
+    assert "services" in traveller_keys
+    assert sizes
+    migrate(command.upgrade, "head")
+    booking_keys, traveller_keys, sizes = public_keys()
+    assert "services" not in booking_keys
+    assert not traveller_keys & {"services", "gender"}
+    assert not sizes
+    store = open_store(url, clock=clock)
+    try:
+        assert store.current_bookings(result.flight_id) == before
+    finally:
+        store.close()

@@ -70,10 +70,24 @@ TRAVELLER_IDENTITY_FIELDS = (
     "remarks",
     "tickets",  # they carry payments, with payer names and addresses
     "raw_name",
+    # SSR and OSI items: documents (DOCS, DOCO, DOCA: API data, (f)), contacts (CTCE, CTCM), frequent
+    # flyer (FQTV) and other remarks ((e)) in their text (migration 0020)
+    "services",
+    "gender",  # read from the travel document (DOCS): API data, (f)
 )
-#: Booking fields that identify a person: the group name, booking-level contacts, payment, remarks, history.
-BOOKING_IDENTITY_FIELDS = ("group_name", "contacts", "addresses", "payments", "remarks", "history")
-#: Identifying parts inside segments: check-in names and segment remarks are moved out by position.
+#: Booking fields that identify a person: the group name, booking-level contacts, payment, remarks, history,
+#: and the SSR and OSI items (contacts, remarks) given for the whole booking.
+BOOKING_IDENTITY_FIELDS = (
+    "group_name",
+    "contacts",
+    "addresses",
+    "payments",
+    "remarks",
+    "history",
+    "services",
+)
+#: Identifying parts inside segments: check-in names, segment remarks and the number travelling together
+#: (Art 12(2)(a)) are moved out by position.
 _CHECK_IN_NAME_FIELDS = ("surname", "given_names")
 #: API person fields masked with the rest of the API data (Art 12(2)(f)): all that identifies the person.
 API_PERSON_IDENTITY_FIELDS = (
@@ -121,9 +135,12 @@ def split_booking(booking: Booking) -> SplitBooking:
     # Check-in names and segment remarks are personal data inside otherwise public itineraries.
     check_in_names: list[list[Any]] = []
     segment_remarks: list[list[Any]] = []
+    party_sizes: list[list[Any]] = []
     for s, segment in enumerate(public.get("segments", ())):
         if "remarks" in segment:
             segment_remarks.append([s, segment.pop("remarks")])
+        if "party_size" in segment:
+            party_sizes.append([s, segment.pop("party_size")])
         for c, check_in in enumerate(segment.get("check_ins", ())):
             names = [check_in.pop(name, None) for name in _CHECK_IN_NAME_FIELDS]
             if any(n is not None for n in names):
@@ -132,6 +149,8 @@ def split_booking(booking: Booking) -> SplitBooking:
         identity["check_in_names"] = check_in_names
     if segment_remarks:
         identity["segment_remarks"] = segment_remarks
+    if party_sizes:
+        identity["party_sizes"] = party_sizes
     travellers = tuple((doc, _take(doc, TRAVELLER_IDENTITY_FIELDS)) for doc in public.pop("travellers", ()))
     return SplitBooking(public=public, identity=identity, travellers=travellers)
 
@@ -193,6 +212,8 @@ def join_booking(
     segments = _segments_with_names(public.get("segments", ()), identity.get("check_in_names", ()))
     for s, remarks in identity.get("segment_remarks", ()):
         segments[s]["remarks"] = remarks
+    for s, size in identity.get("party_sizes", ()):
+        segments[s]["party_size"] = size
     if segments:
         document["segments"] = segments
     for name in BOOKING_IDENTITY_FIELDS:
