@@ -71,6 +71,7 @@ def test_identifying_fields_are_not_in_the_public_part(seed: int) -> None:
                 assert "given_names" not in check_in
         for segment in split.public.get("segments", ()):
             assert "party_size" not in segment  # the number travelling together, Art 12(2)(a)
+            assert "services" not in segment
         assert "services" not in split.public  # SSR and OSI items: contacts and remarks in their text
         for contact in booking.contacts:
             assert contact.value not in public_text

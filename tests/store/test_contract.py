@@ -673,7 +673,7 @@ def test_identifying_items_stored_by_earlier_versions_move_to_the_identifying_pa
                 travellers = [json_of(r) for r in connection.exec_driver_sql("SELECT record FROM travellers")]
         finally:
             engine.dispose()
-        sizes = any("party_size" in s for v in versions for s in v.get("segments", ()))
+        sizes = any("party_size" in s or "services" in s for v in versions for s in v.get("segments", ()))
         return {k for v in versions for k in v}, {k for t in travellers for k in t}, sizes
 
     def json_of(row: Any) -> dict[str, Any]:
@@ -692,7 +692,9 @@ def test_identifying_items_stored_by_earlier_versions_move_to_the_identifying_pa
                 dataclasses.replace(
                     booking,
                     services=(contact,),
-                    segments=tuple(dataclasses.replace(s, party_size=2) for s in booking.segments),
+                    segments=tuple(
+                        dataclasses.replace(s, party_size=2, services=(contact,)) for s in booking.segments
+                    ),
                     travellers=tuple(
                         dataclasses.replace(t, services=(docs,), gender=Gender.MALE)
                         for t in booking.travellers

@@ -86,8 +86,8 @@ BOOKING_IDENTITY_FIELDS = (
     "history",
     "services",
 )
-#: Identifying parts inside segments: check-in names, segment remarks and the number travelling together
-#: (Art 12(2)(a)) are moved out by position.
+#: Identifying parts inside segments: check-in names, segment remarks, SSR and OSI items and the number
+#: travelling together (Art 12(2)(a)) are moved out by position.
 _CHECK_IN_NAME_FIELDS = ("surname", "given_names")
 #: API person fields masked with the rest of the API data (Art 12(2)(f)): all that identifies the person.
 API_PERSON_IDENTITY_FIELDS = (
@@ -136,11 +136,14 @@ def split_booking(booking: Booking) -> SplitBooking:
     check_in_names: list[list[Any]] = []
     segment_remarks: list[list[Any]] = []
     party_sizes: list[list[Any]] = []
+    segment_services: list[list[Any]] = []
     for s, segment in enumerate(public.get("segments", ())):
         if "remarks" in segment:
             segment_remarks.append([s, segment.pop("remarks")])
         if "party_size" in segment:
             party_sizes.append([s, segment.pop("party_size")])
+        if "services" in segment:
+            segment_services.append([s, segment.pop("services")])
         for c, check_in in enumerate(segment.get("check_ins", ())):
             names = [check_in.pop(name, None) for name in _CHECK_IN_NAME_FIELDS]
             if any(n is not None for n in names):
@@ -151,6 +154,8 @@ def split_booking(booking: Booking) -> SplitBooking:
         identity["segment_remarks"] = segment_remarks
     if party_sizes:
         identity["party_sizes"] = party_sizes
+    if segment_services:
+        identity["segment_services"] = segment_services
     travellers = tuple((doc, _take(doc, TRAVELLER_IDENTITY_FIELDS)) for doc in public.pop("travellers", ()))
     return SplitBooking(public=public, identity=identity, travellers=travellers)
 
@@ -214,6 +219,8 @@ def join_booking(
         segments[s]["remarks"] = remarks
     for s, size in identity.get("party_sizes", ()):
         segments[s]["party_size"] = size
+    for s, services in identity.get("segment_services", ()):
+        segments[s]["services"] = services
     if segments:
         document["segments"] = segments
     for name in BOOKING_IDENTITY_FIELDS:

@@ -5,10 +5,11 @@ there.
 Before, a booking's and a traveller's ``services`` (SSR and OSI items: DOCS with the passport number, name
 and date of birth, CTCE and CTCM with e-mail and phone, FQTV ...) and a traveller's gender (read from the
 travel document) were kept in the public documents (``booking_versions.record``, ``travellers.record``),
-and each segment's number travelling together (``party_size``) in the booking's public itinerary. The store
-now writes them to ``booking_identities.record`` (``services``, ``party_sizes`` by segment position) and
-``traveller_identities.record`` (``services``, ``gender``); reading joins the parts as before. This moves
-what earlier versions stored, in batches by id; nothing is lost or changed but where it is kept.
+and each segment's number travelling together (``party_size``) and SSR items in the booking's public
+itinerary. The store now writes them to ``booking_identities.record`` (``services``, and ``party_sizes``
+and ``segment_services`` by segment position) and ``traveller_identities.record`` (``services``,
+``gender``); reading joins the parts as before. This moves what earlier versions stored, in batches by id;
+nothing is lost or changed but where it is kept.
 
 Revision ID: 0020
 Revises: 0019
@@ -119,6 +120,13 @@ def upgrade() -> None:
             ]
             if sizes:
                 parts["party_sizes"] = sizes
+            items = [
+                [s, segment.pop("services")]
+                for s, segment in enumerate(public.get("segments", ()))
+                if "services" in segment
+            ]
+            if items:
+                parts["segment_services"] = items
             if parts:
                 changed.append((row, public, {**identity, **parts}))
         _write(connection, _VERSIONS, changed)
@@ -138,11 +146,14 @@ def downgrade() -> None:
         for row, public, identity in batch:
             services = identity.pop("services", None)
             sizes = identity.pop("party_sizes", None)
-            if services is None and sizes is None:
+            items = identity.pop("segment_services", None)
+            if services is None and sizes is None and items is None:
                 continue
             if services is not None:
                 public["services"] = services
             for s, size in sizes or ():
                 public["segments"][s]["party_size"] = size
+            for s, given in items or ():
+                public["segments"][s]["services"] = given
             changed.append((row, public, identity))
         _write(connection, _VERSIONS, changed)
