@@ -98,62 +98,52 @@ def _write(
     )
 
 
-def upgrade() -> None:
+#: A segment's field moved out of the public itinerary, and where the identifying part keeps it (by position).
+_SEGMENT_FIELDS = (("party_size", "party_sizes"), ("services", "segment_services"))
+
+
+def _fields(public: dict[str, Any], identity: dict[str, Any], names: Sequence[str], *, up: bool) -> bool:
+    """Move the top-level fields ``names`` to the identifying part (``up``) or back; whether any moved."""
+    source, target = (public, identity) if up else (identity, public)
+    moved = {name: source.pop(name) for name in names if name in source}
+    target.update(moved)
+    return bool(moved)
+
+
+def _traveller_step(public: dict[str, Any], identity: dict[str, Any], *, up: bool) -> bool:
+    return _fields(public, identity, _TRAVELLER_FIELDS, up=up)
+
+
+def _booking_step(public: dict[str, Any], identity: dict[str, Any], *, up: bool) -> bool:
+    """A booking's items, and its segments' fields by position, moved up or back."""
+    moved = _fields(public, identity, ("services",), up=up)
+    segments = public.get("segments", ())
+    for field, kept in _SEGMENT_FIELDS:
+        if up:
+            found = [[s, segment.pop(field)] for s, segment in enumerate(segments) if field in segment]
+            if found:
+                identity[kept] = found
+        else:
+            found = identity.pop(kept, [])
+            for s, value in found:
+                segments[s][field] = value
+        moved = moved or bool(found)
+    return moved
+
+
+def _move(*, up: bool) -> None:
     connection = op.get_bind()
-    for batch in _pairs(connection, _TRAVELLERS):
-        changed = []
-        for row, public, identity in batch:
-            moved = {name: public.pop(name) for name in _TRAVELLER_FIELDS if name in public}
-            if moved:
-                changed.append((row, public, {**identity, **moved}))
-        _write(connection, _TRAVELLERS, changed)
-    for batch in _pairs(connection, _VERSIONS):
-        changed = []
-        for row, public, identity in batch:
-            parts: dict[str, Any] = {}
-            if "services" in public:
-                parts["services"] = public.pop("services")
-            sizes = [
-                [s, segment.pop("party_size")]
-                for s, segment in enumerate(public.get("segments", ()))
-                if "party_size" in segment
+    for parts, step in ((_TRAVELLERS, _traveller_step), (_VERSIONS, _booking_step)):
+        for batch in _pairs(connection, parts):
+            changed = [
+                (row, public, identity) for row, public, identity in batch if step(public, identity, up=up)
             ]
-            if sizes:
-                parts["party_sizes"] = sizes
-            items = [
-                [s, segment.pop("services")]
-                for s, segment in enumerate(public.get("segments", ()))
-                if "services" in segment
-            ]
-            if items:
-                parts["segment_services"] = items
-            if parts:
-                changed.append((row, public, {**identity, **parts}))
-        _write(connection, _VERSIONS, changed)
+            _write(connection, parts, changed)
+
+
+def upgrade() -> None:
+    _move(up=True)
 
 
 def downgrade() -> None:
-    connection = op.get_bind()
-    for batch in _pairs(connection, _TRAVELLERS):
-        changed = []
-        for row, public, identity in batch:
-            moved = {name: identity.pop(name) for name in _TRAVELLER_FIELDS if name in identity}
-            if moved:
-                changed.append((row, {**public, **moved}, identity))
-        _write(connection, _TRAVELLERS, changed)
-    for batch in _pairs(connection, _VERSIONS):
-        changed = []
-        for row, public, identity in batch:
-            services = identity.pop("services", None)
-            sizes = identity.pop("party_sizes", None)
-            items = identity.pop("segment_services", None)
-            if services is None and sizes is None and items is None:
-                continue
-            if services is not None:
-                public["services"] = services
-            for s, size in sizes or ():
-                public["segments"][s]["party_size"] = size
-            for s, given in items or ():
-                public["segments"][s]["services"] = given
-            changed.append((row, public, identity))
-        _write(connection, _VERSIONS, changed)
+    _move(up=False)
