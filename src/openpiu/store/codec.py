@@ -86,9 +86,15 @@ BOOKING_IDENTITY_FIELDS = (
     "history",
     "services",
 )
-#: Identifying parts inside segments: check-in names, segment remarks, SSR and OSI items and the number
-#: travelling together (Art 12(2)(a)) are moved out by position.
+#: Identifying parts inside segments, moved out by position: check-in names, and each segment field below
+#: (remarks, SSR and OSI items, the number travelling together: Art 12(2)(a)) under the identifying part's
+#: key.
 _CHECK_IN_NAME_FIELDS = ("surname", "given_names")
+_SEGMENT_IDENTITY_FIELDS = (
+    ("remarks", "segment_remarks"),
+    ("party_size", "party_sizes"),
+    ("services", "segment_services"),
+)
 #: API person fields masked with the rest of the API data (Art 12(2)(f)): all that identifies the person.
 API_PERSON_IDENTITY_FIELDS = (
     "surname",
@@ -132,30 +138,21 @@ def split_booking(booking: Booking) -> SplitBooking:
     """Separate the identifying fields of ``booking`` and its travellers from the rest."""
     public = to_json(booking)
     identity = _take(public, BOOKING_IDENTITY_FIELDS)
-    # Check-in names and segment remarks are personal data inside otherwise public itineraries.
+    # Check-in names, remarks, SSR and OSI items and the number travelling together are personal data
+    # inside otherwise public itineraries: kept in the identifying part by position.
     check_in_names: list[list[Any]] = []
-    segment_remarks: list[list[Any]] = []
-    party_sizes: list[list[Any]] = []
-    segment_services: list[list[Any]] = []
+    by_position: dict[str, list[list[Any]]] = {kept: [] for _, kept in _SEGMENT_IDENTITY_FIELDS}
     for s, segment in enumerate(public.get("segments", ())):
-        if "remarks" in segment:
-            segment_remarks.append([s, segment.pop("remarks")])
-        if "party_size" in segment:
-            party_sizes.append([s, segment.pop("party_size")])
-        if "services" in segment:
-            segment_services.append([s, segment.pop("services")])
+        for name, kept in _SEGMENT_IDENTITY_FIELDS:
+            if name in segment:
+                by_position[kept].append([s, segment.pop(name)])
         for c, check_in in enumerate(segment.get("check_ins", ())):
             names = [check_in.pop(name, None) for name in _CHECK_IN_NAME_FIELDS]
             if any(n is not None for n in names):
                 check_in_names.append([s, c, *names])
     if check_in_names:
         identity["check_in_names"] = check_in_names
-    if segment_remarks:
-        identity["segment_remarks"] = segment_remarks
-    if party_sizes:
-        identity["party_sizes"] = party_sizes
-    if segment_services:
-        identity["segment_services"] = segment_services
+    identity.update((kept, found) for kept, found in by_position.items() if found)
     travellers = tuple((doc, _take(doc, TRAVELLER_IDENTITY_FIELDS)) for doc in public.pop("travellers", ()))
     return SplitBooking(public=public, identity=identity, travellers=travellers)
 
@@ -215,12 +212,9 @@ def join_booking(
     """The booking that :func:`split_booking` split into these parts."""
     document: Json = {**public}
     segments = _segments_with_names(public.get("segments", ()), identity.get("check_in_names", ()))
-    for s, remarks in identity.get("segment_remarks", ()):
-        segments[s]["remarks"] = remarks
-    for s, size in identity.get("party_sizes", ()):
-        segments[s]["party_size"] = size
-    for s, services in identity.get("segment_services", ()):
-        segments[s]["services"] = services
+    for name, kept in _SEGMENT_IDENTITY_FIELDS:
+        for s, value in identity.get(kept, ()):
+            segments[s][name] = value
     if segments:
         document["segments"] = segments
     for name in BOOKING_IDENTITY_FIELDS:

@@ -264,10 +264,6 @@ _KEY_COLUMNS = (
 )
 
 
-def _postgres(connection: Connection) -> bool:
-    return connection.dialect.name == "postgresql"
-
-
 def _add(a: IdentityCounts, b: IdentityCounts) -> IdentityCounts:
     return IdentityCounts(
         a.occurrences + b.occurrences,
@@ -303,7 +299,7 @@ class IdentitiesMixin(SqlBase):
             travellers: dict[tuple[int, int], Any] = {}
             # The message's versions with their travellers (and whether each is resolved already): one query.
             for found in connection.execute(
-                _VERSIONS_TO_RESOLVE[_postgres(connection)], {"values": message_ids}
+                _VERSIONS_TO_RESOLVE[connection.dialect.name == "postgresql"], {"values": message_ids}
             ):
                 versions[(found.message_id, found.position)] = found
                 if found.traveller_id is not None:
@@ -637,7 +633,7 @@ class IdentitiesMixin(SqlBase):
         if not flights:
             return IdentityCounts()
         rows = connection.execute(
-            _API_MATCHES_APART[_postgres(connection)], {"values": sorted(flights)}
+            _API_MATCHES_APART[connection.dialect.name == "postgresql"], {"values": sorted(flights)}
         ).all()
         if not rows:
             return IdentityCounts()
