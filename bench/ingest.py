@@ -102,7 +102,7 @@ def peak_mb() -> tuple[float, float]:
 
 def cpu_seconds() -> tuple[float, float]:
     """CPU time (user + system) of this process, and of its children waited for (its readers and
-    writing processes), s."""
+    writing processes, or the fork server that started them, with them), s."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
@@ -167,6 +167,7 @@ def child_parse(folder: Path) -> dict[str, Any]:
 
 def child_ingest(folder: Path, url: str, readers: int | None) -> dict[str, Any]:
     from openpiu.clock import SystemClock
+    from openpiu.pipeline.reading import stop_helper_server
     from openpiu.services.ingest import POSTGRES_WRITERS, ingest_paths, status, writer_count
     from openpiu.store import upgrade
 
@@ -180,6 +181,7 @@ def child_ingest(folder: Path, url: str, readers: int | None) -> dict[str, Any]:
         [folder / "messages"], url=url, clock=clock, card_key=CARD_KEY, readers=readers, writers=writers
     )
     elapsed = time.perf_counter() - started
+    stop_helper_server()  # the readers and writers it forked then count among this process's children
     own_after, helpers_after = cpu_seconds()
     server_after = server_cpu_seconds() if server_before is not None else None
     own, readers_peak = peak_mb()

@@ -3,9 +3,13 @@ runs. It must stay free of the database layer, so that a reader starts at once."
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -117,3 +121,47 @@ def test_a_push_travels_to_the_writer_with_its_bookings_encoded_and_only_what_st
         assert all(not t.documents and not t.contacts for t in kept.travellers)
     # a payload cut from bytes in this process (a push over HTTP, a picked-up file) stays whole
     assert any(t.documents for b in whole.outcome.bookings for t in b.travellers)
+
+
+#: A process that starts one helper as `openpiu ingest` starts its readers, prints the helper's pid and
+#: waits, the helper busy meanwhile.
+_HELPER_PARENT = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from openpiu.pipeline.reading import helper_context, start_reader
+
+if __name__ == "__main__":
+    start = {"initializer": start_reader, "initargs": (os.getpid(),)}
+    with ProcessPoolExecutor(1, mp_context=helper_context(), **start) as pool:
+        print(pool.submit(os.getpid).result(), flush=True)
+        pool.submit(time.sleep, 600)
+        time.sleep(600)
+"""
+
+
+def test_a_helper_ends_with_the_process_it_works_for_even_one_killed() -> None:
+    # Forked by a fork server, a helper is the server's child, and the server lives as long as its helpers:
+    # without the helper's own watch, both would outlive a killed `openpiu ingest` (and on PostgreSQL a
+    # writer would keep its open transaction).
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _HELPER_PARENT], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert parent.stdout is not None
+        helper = int(parent.stdout.readline())
+        os.kill(helper, 0)  # alive
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 30  # generous: a loaded machine
+        left = True
+        while left and time.monotonic() < deadline:
+            try:
+                os.killpg(parent.pid, 0)  # anything left of its session: the helper, the fork server
+            except ProcessLookupError:
+                left = False
+            else:
+                time.sleep(0.05)
+        assert not left, "a helper (or its fork server) outlived the process it worked for"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(parent.pid, signal.SIGKILL)

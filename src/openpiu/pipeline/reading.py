@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.context
 import os
 import pickle
 import signal
 import sys
+import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -40,14 +44,17 @@ from openpiu.store.codec import EncodedPush, encode_push
 
 __all__ = [
     "GC_THRESHOLD",
+    "HELPER_PRELOAD",
     "Prepared",
     "ReadMessage",
     "Sealed",
     "die_with_parent",
+    "helper_context",
     "prepare",
     "read_file",
     "read_for_writers",
     "start_reader",
+    "stop_helper_server",
     "writer_of",
 ]
 
@@ -55,6 +62,9 @@ __all__ = [
 #: is many small acyclic objects, alive until it is stored or sent.
 GC_THRESHOLD = 50_000
 _PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
+#: Modules the fork server of the helpers imports once (`helper_context`): everything a writing process
+#: runs (the pipeline, the store, screening) and the PostgreSQL driver, which SQLAlchemy imports late.
+HELPER_PRELOAD = ("openpiu.services.ingest", "psycopg", "sqlalchemy.dialects.postgresql.psycopg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,16 +207,61 @@ def start_reader(parent: int) -> None:
 
 
 def die_with_parent(parent: int) -> None:
-    """A helper process (a reader, a writer) must not outlive the process it works for, even one killed
-    with SIGKILL (Linux)."""
+    """A helper process (a reader, a writer) must not outlive the process it works for, ``parent``, even
+    one killed with SIGKILL.
+
+    A thread of the helper waits on the pipe multiprocessing keeps between the two (its other end closes
+    when ``parent`` ends, however it ends) and ends the helper at once. Spawned, the helper is also
+    ``parent``'s child, and Linux sends it SIGKILL when ``parent`` dies. Forked by the fork server (see
+    `helper_context`), it is that server's child, and the server lives as long as its helpers do: the
+    thread is what ends them."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):  # not available: the check below and the pool's shutdown remain
+        except (OSError, AttributeError):  # not available: the watch below and the pool's shutdown remain
             pass
-    if os.getppid() != parent:  # the parent died while this helper was starting, before prctl
-        os._exit(1)
+    creator = multiprocessing.parent_process()
+    if creator is None or creator.pid != parent:  # not started by multiprocessing for ``parent``
+        if os.getppid() != parent:
+            os._exit(1)
+        return
+    threading.Thread(target=_end_with, args=(creator.sentinel,), name="parent-watch", daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    """Wait until ``sentinel`` (the parent's end of a pipe) closes, then end this process."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
+def helper_context() -> multiprocessing.context.SpawnContext | multiprocessing.context.ForkServerContext:
+    """How reader and writing processes are started: from a fork server where there is one, else spawned.
+
+    Either way a helper inherits no database connection, lock or thread of the process it works for. A
+    spawned helper imports what it needs anew (a writer: a second of CPU, as much as storing a thousand
+    booking records); the fork server imports that once (``preload``, when it starts) and forks each
+    helper from there, ready. The server keeps the environment and working folder it started with: a
+    helper is given absolute paths and explicit settings."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # Read when the server starts (the first helper of this process); a server already running keeps its
+    # own, which only costs its helpers their imports.
+    context.set_forkserver_preload(list(HELPER_PRELOAD))
+    return context
+
+
+def stop_helper_server() -> None:
+    """End this process's fork server of helpers, if it started one (a later helper starts another).
+
+    For measuring: once the server has been waited for, the CPU time and peak memory of the helpers it
+    started count among this process's children (`resource.getrusage`), as spawned helpers' do."""
+    from multiprocessing import forkserver  # noqa: PLC0415 (only where it is asked for)
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)  # no public way
+    if callable(stop):
+        stop()
 
 
 def _protected(unit: ReadMessage, policy: SensitivePolicy, card_key: bytes | None) -> ReadMessage:

@@ -30,6 +30,7 @@ from openpiu.pipeline.ingestor import PROCESSED_TOGETHER
 from openpiu.pipeline.reading import (
     GC_THRESHOLD,
     die_with_parent,
+    helper_context,
     read_file,
     read_for_writers,
     start_reader,
@@ -249,7 +250,7 @@ def _ingest_shared(
         total.add(settings.ingestor(store, processed_together=1).resume())
     finally:
         store.close()
-    context = multiprocessing.get_context("spawn")  # no connection inherited (as the readers)
+    context = helper_context()  # no connection inherited (as the readers)
     results: multiprocessing.Queue[tuple[str, list[Path], Any]] = context.Queue()
     inboxes: list[multiprocessing.Queue[tuple[list[Path], list[bytes]] | None]] = [
         context.Queue(maxsize=_SHARE_BACKLOG) for _ in range(writers)
@@ -396,17 +397,17 @@ def _read_all(
             yield [(path, read(path))]
         return
     window = _READ_AHEAD * count
-    # Spawned, not forked: a reader must inherit no database connection (nor its locks) from the writer.
+    # Not forked from here: a reader must inherit no database connection (nor its locks) from the writer.
     with ProcessPoolExecutor(
         max_workers=count,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=helper_context(),
         initializer=start_reader,
         initargs=(os.getpid(),),
     ) as pool:
         pending: deque[tuple[Path, Future[T]]] = deque()
         queued = iter(files)
         for path in islice(queued, window):
-            pending.append((path, pool.submit(read, path)))
+            pending.append((path, pool.submit(read, path.absolute())))  # a helper may work elsewhere
         if while_starting is not None:
             while_starting()
         while pending:
@@ -416,7 +417,7 @@ def _read_all(
                 path, future = pending.popleft()
                 following = next(queued, None)
                 if following is not None:
-                    pending.append((following, pool.submit(read, following)))
+                    pending.append((following, pool.submit(read, following.absolute())))
                 batch.append((path, future.result()))
             yield batch
 
