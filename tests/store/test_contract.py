@@ -726,3 +726,64 @@ def test_identifying_items_stored_by_earlier_versions_move_to_the_identifying_pa
         assert store.current_bookings(result.flight_id) == before
     finally:
         store.close()
+
+
+#: Values a list of them must carry as they are: quotes, backslashes, an array's own punctuation, words
+#: PostgreSQL reads specially in an array's text, none at all, and one beyond ASCII.
+_AWKWARD = ['a"b', "c\\d", "{x}", "a,b", " spaced ", "NULL", "", "Zoë", '\\"']
+
+
+def test_lists_of_values_reach_the_database_as_they_are(engine: sa.Engine) -> None:
+    from openpiu.store.sql_base import rows_in
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TEMPORARY TABLE given (text_value TEXT, number BIGINT)")
+        rows = [(value, position) for position, value in enumerate([*_AWKWARD, "other"])]
+        connection.execute(sa.text("INSERT INTO given VALUES (:t, :n)"), [{"t": t, "n": n} for t, n in rows])
+        found = rows_in(connection, "SELECT text_value FROM given WHERE text_value {values}", _AWKWARD)
+        assert sorted(value for (value,) in found) == sorted(_AWKWARD)
+        numbers = [2**40, 3, 0]
+        found = rows_in(connection, "SELECT number FROM given WHERE number {values}", numbers)
+        assert sorted(n for (n,) in found) == [0, 3]
+
+
+def test_bulk_updates_carry_every_kind_of_value_as_it_is(engine: sa.Engine) -> None:
+    from openpiu.store.sql import _bulk_update
+
+    table = sa.Table(
+        "updated",
+        sa.MetaData(),
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("text_value", sa.Text),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("number", sa.Integer),
+        sa.Column("at", sa.DateTime(timezone=True)),
+        sa.Column("day", sa.Date),
+        sa.Column("ratio", sa.Float),
+        prefixes=["TEMPORARY"],
+    )
+    at = datetime(2026, 11, 29, 6, 30, 15, 123456, tzinfo=UTC)
+    given = [
+        {
+            "id": i + 1,
+            "text_value": value,
+            "flag": i % 2 == 0,
+            "number": i,
+            "at": at,
+            "day": at.date(),
+            "ratio": i / 3,
+        }
+        for i, value in enumerate(_AWKWARD)
+    ]
+    given.append(
+        {"id": 99, "text_value": None, "flag": None, "number": None, "at": None, "day": None, "ratio": None}
+    )
+    with engine.begin() as connection:
+        table.create(connection)
+        connection.execute(table.insert(), [{"id": row["id"]} for row in given])
+        _bulk_update(connection, table, given)
+        stored = [dict(row._mapping) for row in connection.execute(sa.select(table).order_by(table.c.id))]
+    for row in stored:
+        if row["at"] is not None and row["at"].tzinfo is None:  # SQLite keeps no offset
+            row["at"] = row["at"].replace(tzinfo=UTC)
+    assert stored == given

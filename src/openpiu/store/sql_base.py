@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openpiu.store.protocols import AuditEvent, StoreError
 
-__all__ = ["AUDIT_ATTEMPTS", "SqlBase", "rows_in"]
+__all__ = ["AUDIT_ATTEMPTS", "SqlBase", "pg_array", "rows_in"]
 
 #: Tries at appending to the audit chain when other writers keep taking the next number.
 AUDIT_ATTEMPTS = 20
@@ -30,25 +30,43 @@ T = TypeVar("T")
 
 
 @cache
-def _driver_sql(statement: str, postgresql: bool) -> str:
-    return statement.format(values="= ANY(%s)" if postgresql else "IN (SELECT value FROM json_each(?))")
+def _driver_sql(statement: str, array: str | None) -> str:
+    return statement.format(values=f"= ANY(%s::{array})" if array else "IN (SELECT value FROM json_each(?))")
 
 
 def rows_in(connection: Connection, statement: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of ``statement``, SQL text with ``{values}`` where a list of values goes, for ``values``
-    (strings or integers), on the connection's transaction: run by the driver with the list as one
-    parameter (SQLite: a JSON array read by ``json_each``; PostgreSQL: an array), so neither
+    (all strings or all integers), on the connection's transaction: run by the driver with the list as
+    one parameter (SQLite: a JSON array read by ``json_each``; PostgreSQL: an array's text), so neither
     SQLAlchemy's compiler nor its expansion of thousands of values runs per call."""
     if not values:
         return []
-    postgresql = connection.dialect.name == "postgresql"
-    parameter: Any = list(values) if postgresql else json.dumps(list(values))
+    array = None
+    if connection.dialect.name == "postgresql":
+        parameter, array = pg_array(values)
+    else:
+        parameter = json.dumps(list(values))
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(_driver_sql(statement, postgresql), (parameter,))
+        cursor.execute(_driver_sql(statement, array), (parameter,))
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def pg_array(values: Sequence[str] | Sequence[int]) -> tuple[str, str]:
+    """A PostgreSQL array literal of ``values`` (not empty: all integers, or all strings), and its type.
+
+    Sent as one text value that the server parses: the driver's dumping of a list looks at every element
+    from Python (the type of each, then each one's text), which cost a writer a twentieth of its time on
+    the evidence index's look-ups of thousands of digests."""
+    if isinstance(values[0], int):
+        return "{" + ",".join(map(str, values)) + "}", "bigint[]"
+    strings: Sequence[str] = values  # type: ignore[assignment]
+    text = '","'.join(strings)
+    if "\\" in text or text.count('"') != 2 * (len(strings) - 1):  # a value with a quote or backslash
+        text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in strings)
+    return '{"' + text + '"}', "text[]"
 
 
 class SqlBase:
