@@ -105,6 +105,7 @@ from openpiu.store.protocols import (
     UnstorablePush,
 )
 from openpiu.store.sql_accounts import SqlAccounts
+from openpiu.store.sql_base import array_text
 from openpiu.store.sql_drafts import DraftsMixin, activate_in
 from openpiu.store.sql_follows import FollowsMixin, HistoriesMixin
 from openpiu.store.sql_identities import IdentitiesMixin
@@ -436,35 +437,13 @@ def _bulk_update(connection: Connection, table: sa.Table, rows: list[dict[str, A
             cursor.execute(
                 f"UPDATE {target} SET {assignments} FROM unnest({arrays}) AS given({columns}, given_id)"
                 f" WHERE {target}.id = given.given_id",
-                [_array_text(column) for column in zip(*values, strict=True)],
+                [array_text(column) for column in zip(*values, strict=True)],
             )
         else:
             assignments = ", ".join(f"{quote(name)} = ?" for name in names)
             cursor.executemany(f"UPDATE {target} SET {assignments} WHERE id = ?", values)
     finally:
         cursor.close()
-
-
-def _array_text(values: Sequence[Any]) -> Any:
-    """A column of `_bulk_update`'s values as the text of a PostgreSQL array, for the statement's cast to
-    the column's array type; as they are (a list for the driver) when one is of a type not written here.
-    The driver dumps a list element by element from Python, several times slower (see `pg_array`)."""
-    items: list[str] = []
-    for value in values:
-        if value is None:
-            items.append("NULL")
-        elif isinstance(value, bool):
-            items.append("t" if value else "f")
-        elif isinstance(value, int):
-            items.append(str(value))
-        elif isinstance(value, str | datetime | date):
-            text = str(value)  # an instant with its offset, a date as ISO: what PostgreSQL reads
-            if "\\" in text or '"' in text:
-                text = text.replace("\\", "\\\\").replace('"', '\\"')
-            items.append(f'"{text}"')
-        else:
-            return list(values)
-    return "{" + ",".join(items) + "}"
 
 
 def _ids(name: str) -> sa.BindParameter[Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openpiu.store.protocols import AuditEvent, StoreError
 
-__all__ = ["AUDIT_ATTEMPTS", "SqlBase", "pg_array", "rows_in"]
+__all__ = ["AUDIT_ATTEMPTS", "SqlBase", "array_text", "pg_array", "rows_in"]
 
 #: Tries at appending to the audit chain when other writers keep taking the next number.
 AUDIT_ATTEMPTS = 20
@@ -65,8 +65,32 @@ def pg_array(values: Sequence[str] | Sequence[int]) -> tuple[str, str]:
     strings: Sequence[str] = values  # type: ignore[assignment]
     text = '","'.join(strings)
     if "\\" in text or text.count('"') != 2 * (len(strings) - 1):  # a value with a quote or backslash
-        text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in strings)
+        text = '","'.join(map(_escaped, strings))
     return '{"' + text + '"}', "text[]"
+
+
+def array_text(values: Sequence[Any]) -> Any:
+    """Values of any of the kinds a bulk update carries (text, integers, booleans, instants, dates, None)
+    as the text of a PostgreSQL array, for a cast to the column's array type (see `pg_array`); as they are
+    (a list, for the driver) when one is of another kind."""
+    items: list[str] = []
+    for value in values:
+        if value is None:
+            items.append("NULL")
+        elif isinstance(value, bool):
+            items.append("t" if value else "f")
+        elif isinstance(value, int):
+            items.append(str(value))
+        elif isinstance(value, str | datetime | date):
+            items.append(f'"{_escaped(str(value))}"')  # an instant with its offset, a date as ISO
+        else:
+            return list(values)
+    return "{" + ",".join(items) + "}"
+
+
+def _escaped(text: str) -> str:
+    """``text`` as it goes between the double quotes of an array element."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 class SqlBase:
