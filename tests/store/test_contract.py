@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from store_fixtures import START, clock, engine, store, url  # noqa: F401 (fixtures used by name)
 
 from openpiu.clock import FixedClock
-from openpiu.model import Gender, PnrPush, ServiceItem
+from openpiu.model import CheckIn, Gender, PnrPush, ServiceItem
 from openpiu.store import (
     InvalidTransition,
     MessageState,
@@ -646,6 +646,18 @@ def test_a_server_without_lz4_keeps_its_compression_and_the_session_goes_on() ->
     assert connection.done == ["SET jit = off", "commit", "refused", "rollback"]
 
 
+def _migrate(url: str, step: Any, revision: str) -> None:
+    """Run alembic's ``step`` (upgrade or downgrade) to ``revision`` as ``openpiu db upgrade`` would."""
+    from openpiu.store.sql import _WRITE, _alembic_config
+
+    engine = create_engine(url)
+    try:
+        with engine.execution_options(**{_WRITE: True}).begin() as connection:
+            step(_alembic_config(connection), revision)
+    finally:
+        engine.dispose()
+
+
 def test_identifying_items_stored_by_earlier_versions_move_to_the_identifying_parts(
     url: str, clock: FixedClock
 ) -> None:
@@ -653,15 +665,7 @@ def test_identifying_items_stored_by_earlier_versions_move_to_the_identifying_pa
     in the public documents before, move to the identifying parts; the bookings read back are the same."""
     from alembic import command
 
-    from openpiu.store.sql import _WRITE, _alembic_config
-
-    def migrate(step: Any, revision: str) -> None:
-        engine = create_engine(url)
-        try:
-            with engine.execution_options(**{_WRITE: True}).begin() as connection:
-                step(_alembic_config(connection), revision)
-        finally:
-            engine.dispose()
+    migrate = functools.partial(_migrate, url)
 
     def public_keys() -> tuple[set[str], set[str], bool]:
         engine = create_engine(url)
@@ -721,6 +725,67 @@ def test_identifying_items_stored_by_earlier_versions_move_to_the_identifying_pa
     assert "services" not in booking_keys
     assert not traveller_keys & {"services", "gender"}
     assert not sizes
+    store = open_store(url, clock=clock)
+    try:
+        assert store.current_bookings(result.flight_id) == before
+    finally:
+        store.close()
+
+
+def test_check_in_texts_stored_by_earlier_versions_move_to_the_identifying_parts(
+    url: str, clock: FixedClock
+) -> None:
+    """Migration 0021: a check-in's free text (which may name the traveller), kept in the public
+    itinerary before, moves to the identifying part beside the check-in's names; and back on downgrade."""
+    from alembic import command
+
+    migrate = functools.partial(_migrate, url)
+
+    def public_texts() -> list[str]:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.exec_driver_sql("SELECT record FROM booking_versions").all()
+        finally:
+            engine.dispose()
+        versions = [json.loads(r[0]) if isinstance(r[0], str) else dict(r[0]) for r in rows]
+        return [
+            c["text"]
+            for v in versions
+            for s in v.get("segments", ())
+            for c in s.get("check_ins", ())
+            if "text" in c
+        ]
+
+    upgrade(url)
+    store = open_store(url, clock=clock)
+    try:
+        given = demo_push(seed=12, bookings=4)
+        texts = iter(["CHECKED IN BY DOE/JOHN", None, "GATE 12 ONWARD"])
+
+        def checked_in(booking: Any) -> Any:
+            check_ins = (
+                CheckIn(traveller_ref="1", surname="DOE", text=next(texts, None)),
+                CheckIn(traveller_ref="2", text="LATE", seat="12C"),  # a text without names
+            )
+            first, *rest = booking.segments
+            return dataclasses.replace(
+                booking, segments=(dataclasses.replace(first, check_ins=check_ins), *rest)
+            )
+
+        push = dataclasses.replace(given, bookings=tuple(checked_in(b) for b in given.bookings))
+        received = store.receive(b"push", sender="test", channel="test")
+        result = store.store_push(received.message_id, push)
+        before = store.current_bookings(result.flight_id)
+    finally:
+        store.close()
+    stored_texts = sorted(c.text for b in before for s in b.booking.segments for c in s.check_ins if c.text)
+    assert stored_texts == sorted(["CHECKED IN BY DOE/JOHN", "GATE 12 ONWARD", *["LATE"] * 4])
+    assert public_texts() == []
+    migrate(command.downgrade, "0020")  # the layout earlier versions wrote
+    assert sorted(public_texts()) == stored_texts
+    migrate(command.upgrade, "head")
+    assert public_texts() == []
     store = open_store(url, clock=clock)
     try:
         assert store.current_bookings(result.flight_id) == before

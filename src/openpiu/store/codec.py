@@ -86,10 +86,12 @@ BOOKING_IDENTITY_FIELDS = (
     "history",
     "services",
 )
-#: Identifying parts inside segments, moved out by position: check-in names, and each segment field below
-#: (remarks, SSR and OSI items, the number travelling together: Art 12(2)(a)) under the identifying part's
-#: key.
-_CHECK_IN_NAME_FIELDS = ("surname", "given_names")
+#: Identifying parts inside segments, moved out by position: a check-in's names and free text (DAT
+#: qualifier 3, which may name the traveller), and each segment field below (remarks, SSR and OSI items,
+#: the number travelling together: Art 12(2)(a)) under the identifying part's key. A check-in's entry in
+#: ``check_in_names`` is [segment, check-in, surname, given names, text], without trailing nulls (so
+#: entries written before the text moved there, which end at the given names, read the same).
+_CHECK_IN_IDENTITY_FIELDS = ("surname", "given_names", "text")
 _SEGMENT_IDENTITY_FIELDS = (
     ("remarks", "segment_remarks"),
     ("party_size", "party_sizes"),
@@ -147,8 +149,10 @@ def split_booking(booking: Booking) -> SplitBooking:
             if name in segment:
                 by_position[kept].append([s, segment.pop(name)])
         for c, check_in in enumerate(segment.get("check_ins", ())):
-            names = [check_in.pop(name, None) for name in _CHECK_IN_NAME_FIELDS]
-            if any(n is not None for n in names):
+            names = [check_in.pop(name, None) for name in _CHECK_IN_IDENTITY_FIELDS]
+            while names and names[-1] is None:
+                names.pop()
+            if names:
                 check_in_names.append([s, c, *names])
     if check_in_names:
         identity["check_in_names"] = check_in_names
@@ -235,10 +239,11 @@ def segments_from_parts(
 
 
 def _segments_with_names(segments: Sequence[Json], check_in_names: Sequence[Any]) -> list[Json]:
-    """Copies of the public segments with the check-in names put back where split_booking took them."""
+    """Copies of the public segments with the check-ins' names and texts put back where split_booking took
+    them."""
     joined = [{**s, "check_ins": [{**c} for c in s.get("check_ins", ())]} for s in segments]
     for s, c, *names in check_in_names:
-        for name, value in zip(_CHECK_IN_NAME_FIELDS, names, strict=True):
+        for name, value in zip(_CHECK_IN_IDENTITY_FIELDS, names, strict=False):  # shorter: no text
             if value is not None:
                 joined[s]["check_ins"][c][name] = value
     return joined
