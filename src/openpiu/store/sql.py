@@ -278,6 +278,12 @@ def _insert(connection: Connection, table: sa.Table) -> Any:
 
 #: Ids a PostgreSQL connection takes from a sequence at a time (see `_new_ids`).
 _ID_BLOCK = 1024
+# The sequence is looked up once (OFFSET 0 keeps the subquery from being folded into the outer one): called
+# per row, pg_get_serial_sequence searched the catalogue for each of the 1,024 ids, 7 µs apiece.
+_TAKE_IDS = (
+    "SELECT nextval(sequence.id) FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS id OFFSET 0)"
+    " AS sequence, generate_series(1, %s)"
+)
 
 
 def _new_ids(connection: Connection, table: sa.Table, count: int) -> list[int]:
@@ -302,10 +308,7 @@ def _new_ids(connection: Connection, table: sa.Table, count: int) -> list[int]:
         taken = reserved.setdefault(table.name, [])
         if len(taken) < count:
             with driver.cursor() as cursor:  # type: ignore[union-attr]
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    (table.name, max(count - len(taken), _ID_BLOCK)),
-                )
+                cursor.execute(_TAKE_IDS, (table.name, max(count - len(taken), _ID_BLOCK)))
                 taken.extend(row[0] for row in cursor.fetchall())
             taken.sort(reverse=True)  # the smallest last: handed out in increasing order
         return [taken.pop() for _ in range(count)]
