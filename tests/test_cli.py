@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,37 @@ def test_db_upgrade_creates_and_keeps_the_schema(
     code, _, err = run(capsys, "db", "upgrade", "--db", "nosuchdriver://nowhere/x")
     assert code == 1
     assert "cannot upgrade" in err
+
+
+def test_db_check_counts_rows_pointing_at_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from openpiu.store import schema
+
+    monkeypatch.setenv("OPENPIU_DATA_DIR", str(tmp_path / "data"))
+    code, _, err = run(capsys, "db", "check")
+    assert code == 1
+    assert "no database" in err
+    run(capsys, "db", "upgrade")
+    code, out, _ = run(capsys, "db", "check")
+    assert code == 0
+    assert out.splitlines()[-1] == "every reference resolves"
+    assert "identity_keys.booking_id -> bookings" in out
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'data' / 'openpiu.db'}")
+    with engine.begin() as connection:  # the evidence index has no foreign keys on any backend
+        connection.execute(
+            sa.insert(schema.identity_keys).values(
+                kind="phone", digest="0" * 32, booking_id=7, flight_date=date(2026, 11, 29)
+            )
+        )
+    engine.dispose()
+    code, out, _ = run(capsys, "db", "check", "--json")
+    assert code == 1
+    found = json.loads(out)
+    assert len(found) == len(schema.REFERENCES_CHECKED_BY_THE_STORE)
+    assert {name: rows for name, rows in found.items() if rows} == {"identity_keys.booking_id -> bookings": 1}
 
 
 def test_database_urls_are_shown_without_passwords() -> None:

@@ -40,7 +40,7 @@ from openpiu.services.carriers import (
 from openpiu.services.casefile import ExportRefused, export_case_file
 from openpiu.services.criteria import InvalidRange, LintResult, NotActivated, activate_file, lint_file
 from openpiu.services.criteria import test_file as backtest_criteria_file
-from openpiu.services.database import prewarm_in_background, redact_url, upgrade_database
+from openpiu.services.database import check_references, prewarm_in_background, redact_url, upgrade_database
 from openpiu.services.follows import (
     FollowRefused,
     NoSuchFollow,
@@ -142,6 +142,19 @@ def _parser() -> argparse.ArgumentParser:
     db_upgrade.add_argument(
         "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
     )
+    db_check = db_commands.add_parser(
+        "check",
+        help="count rows whose references point at nothing, where the database does not check them",
+        description=(
+            "Count, for each reference the database does not check itself (the evidence index's, and on "
+            "PostgreSQL those of versions, travellers, identity members and API persons), the rows that "
+            "point at no row. Reads each of those tables once. Exit 0 when none does, 1 when any does."
+        ),
+    )
+    db_check.add_argument(
+        "--db", metavar="URL", help="database URL (default: OPENPIU_DATABASE_URL or the SQLite file)"
+    )
+    db_check.add_argument("--json", action="store_true", help="print one JSON object: reference -> rows")
 
     ingest = commands.add_parser(
         "ingest",
@@ -624,6 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "generate":
         return _generate(args)
     if args.command == "db":
+        if args.db_command == "check":
+            return _db_check(args.db, as_json=args.json)
         return _db_upgrade(args.db)
     if args.command == "ingest":
         return _ingest(args.paths, args.db, writers=args.writers)
@@ -665,15 +680,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
-def _database(url_option: str | None, console: Console) -> str | None:
-    """The database URL to use (the embedded one created on first use), or None after saying why not."""
+def _url_option_or_setting(url_option: str | None, console: Console) -> str | None:
+    """``--db``, else the settings' database URL; None after saying what is wrong with the settings."""
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         console.print(str(error), style="red", markup=False)
         return None
-    url = url_option or settings.database_url
-    return url if _create_sqlite_if_missing(url, console) else None
+    return url_option or settings.database_url
+
+
+def _database(url_option: str | None, console: Console) -> str | None:
+    """The database URL to use (the embedded one created on first use), or None after saying why not."""
+    url = _url_option_or_setting(url_option, console)
+    return url if url is not None and _create_sqlite_if_missing(url, console) else None
 
 
 def _criteria_activate(args: argparse.Namespace) -> int:
@@ -811,14 +831,9 @@ def _user(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     console = Console(stderr=True, soft_wrap=True)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        console.print(str(error), style="red", markup=False)
-        return EXIT_USAGE
-    url = args.db or settings.database_url
-    if _missing_sqlite(url, console):
-        return EXIT_FAILED
+    url = _database_to_read(args.db, console)
+    if isinstance(url, int):
+        return url
     try:
         result = verify_audit(url, clock=SystemClock())
     except Exception as error:  # the store's or the driver's message says what to do
@@ -886,14 +901,9 @@ def _transmission(args: argparse.Namespace) -> int:
 
 def _identity(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        console.print(str(error), style="red", markup=False)
-        return EXIT_USAGE
-    url = args.db or settings.database_url
-    if _missing_sqlite(url, console):
-        return EXIT_FAILED
+    url = _database_to_read(args.db, console)
+    if isinstance(url, int):
+        return url
     clock = SystemClock()
     actor = f"cli:{getpass.getuser()}"
     action = args.identity_command
@@ -1207,6 +1217,27 @@ def _db_upgrade(url_option: str | None) -> int:
     return EXIT_OK
 
 
+def _db_check(url_option: str | None, *, as_json: bool) -> int:
+    console = Console(stderr=True)
+    url = _database_to_read(url_option, console)
+    if isinstance(url, int):
+        return url
+    try:
+        dangling = check_references(url, SystemClock())
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"[red]cannot read the database: {type(error).__name__}: {error}[/red]")
+        return EXIT_FAILED
+    bad = sum(dangling.values())
+    if as_json:
+        sys.stdout.write(json.dumps(dangling, sort_keys=True) + "\n")
+    else:
+        width = max(map(len, dangling))
+        lines = [f"{name:<{width}}  {rows}" for name, rows in dangling.items()]
+        lines.append(f"{bad} rows point at nothing" if bad else "every reference resolves")
+        sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_FAILED if bad else EXIT_OK
+
+
 def _sqlite_file(url: str) -> Path | None:
     if not url.startswith("sqlite:///"):
         return None
@@ -1229,6 +1260,15 @@ def _create_sqlite_if_missing(url: str, console: Console) -> bool:
         return False
     console.print(f"created the database at {redact_url(url)}", markup=False)
     return True
+
+
+def _database_to_read(url_option: str | None, console: Console) -> str | int:
+    """The URL a command that reads the database works on (``--db``, else the settings'), or the exit code
+    when the settings are wrong or name an SQLite file that does not exist (said on ``console``)."""
+    url = _url_option_or_setting(url_option, console)
+    if url is None:
+        return EXIT_USAGE
+    return EXIT_FAILED if _missing_sqlite(url, console) else url
 
 
 def _missing_sqlite(url: str, console: Console) -> bool:
@@ -1359,14 +1399,9 @@ def _quarantine(args: argparse.Namespace) -> int:
 
 def _status(url_option: str | None, *, as_json: bool) -> int:
     console = Console(stderr=True)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        console.print(f"[red]{error}[/red]")
-        return EXIT_USAGE
-    url = url_option or settings.database_url
-    if _missing_sqlite(url, console):
-        return EXIT_FAILED
+    url = _database_to_read(url_option, console)
+    if isinstance(url, int):
+        return url
     try:
         counts = status(url, clock=SystemClock())
     except Exception as error:  # the store's or the driver's message says what to do
@@ -1647,14 +1682,9 @@ def _criteria(args: argparse.Namespace) -> int:
             f"--from and --to are days (YYYY-MM-DD): {args.start}, {args.end}", style="red", markup=False
         )
         return EXIT_USAGE
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        console.print(str(error), style="red", markup=False)
-        return EXIT_USAGE
-    url = args.db or settings.database_url
-    if _missing_sqlite(url, console):
-        return EXIT_FAILED
+    url = _database_to_read(args.db, console)
+    if isinstance(url, int):
+        return url
     try:
         tested = backtest_criteria_file(path, url, start, end, clock)
     except InvalidRange as error:

@@ -19,6 +19,7 @@ from openpiu.formats.errors import ParseError
 from openpiu.formats.reader import read_messages
 from openpiu.model import PnrPush, ServiceItem
 from openpiu.protection import DEFAULT_POLICY
+from openpiu.services.database import check_references
 from openpiu.services.ingest import ingest_paths, status
 from openpiu.store import MessageState, StoreError, create_engine, open_store, upgrade
 from openpiu.store.schema import metadata
@@ -276,6 +277,7 @@ def test_two_writers_on_postgresql_store_what_one_writer_does(clean: World) -> N
             assert getattr(shared.result, name) == getattr(alone.result, name), name
         assert sorted(shared.result.message_ids) == sorted(alone.result.message_ids)
         assert partition(two) == partition(one)
+        assert not any(check_references(two, FixedClock(AT)).values())
 
 
 def test_every_message_of_a_flight_goes_to_one_writer(clean: World) -> None:

@@ -239,6 +239,8 @@ def test_ingest_killed_again_and_again_ends_as_one_uninterrupted_run(
     assert not fewer, f"deliveries lost for {fewer}"
     found = snapshot(crashed, ignore=DELIVERY_COUNTS)
     assert found == expected, f"{killed} runs killed; differences:\n{differences(expected, found)}"
+    # Nor did a kill leave a row pointing at nothing where the database does not check (migration 0022).
+    assert run(command("db", "check", "--db", crashed), env, log) == 0, log.read_text()[-3000:]
     # The reader processes must die with the command: on PostgreSQL a survivor would hold the dead
     # writer's locks, and every restart would wait on them.
     assert not orphaned, "reader processes outlived a killed `openpiu ingest`"

@@ -1,4 +1,5 @@
-"""Use cases: bring the database schema up to date (`openpiu db upgrade`); read the pages the analysts'
+"""Use cases: bring the database schema up to date (`openpiu db upgrade`); check the references the
+database does not (`openpiu db check`); read the pages the analysts'
 screens walk into memory when the server starts (`prewarm_database`)."""
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ def upgrade_database(url: str) -> str:
     """Apply every migration the database at `url` lacks; returns the URL as it may be shown."""
     upgrade(url)
     return redact_url(url)
+
+
+def check_references(url: str, clock: Clock) -> dict[str, int]:
+    """Every reference the database does not check itself, with how many rows point at nothing
+    (`openpiu db check`; see `Store.dangling_references`)."""
+    store = open_store(url, clock=clock)
+    try:
+        return store.dangling_references()
+    finally:
+        store.close()
 
 
 def prewarm_database(url: str, clock: Clock) -> list[tuple[str, float]]:

@@ -87,6 +87,7 @@ __all__ = [
     "Inbox",
     "InboxHour",
     "InboxMessage",
+    "Integrity",
     "InvalidTransition",
     "KeyHolders",
     "LoginThrottle",
@@ -1464,6 +1465,17 @@ class Accounts(Protocol):
         ...
 
 
+class Integrity(Protocol):
+    """What the database does not check itself, checked on demand (`openpiu db check`)."""
+
+    def dangling_references(self) -> dict[str, int]:
+        """For each reference the database does not check itself (the evidence index's, and on PostgreSQL
+        those of the rows written per booking record, traveller and API person: see the schema's
+        ``REFERENCES_CHECKED_BY_THE_STORE``), named ``table.column -> referenced table``: how many rows
+        point at no row. All zero in a sound database. Reads each table once: minutes on a large one."""
+        ...
+
+
 class Reads(Protocol):
     """Several reads taken together: what one page shows, read on one connection in one transaction."""
 
@@ -1484,6 +1496,7 @@ class Reads(Protocol):
 
 class Store(
     Reads,
+    Integrity,
     Inbox,
     PushSeries,
     Bookings,

@@ -786,3 +786,35 @@ login_throttles = sa.Table(
     sa.Column("window_started_at", UtcDateTime, nullable=False),
     sa.Column("locked_until", UtcDateTime),
 )
+
+#: References the store checks itself, (table, column, referenced table): the evidence index's everywhere
+#: (migration 0018), and on PostgreSQL those of the rows written for every booking record, traveller and
+#: API person (migration 0022), where the server's checks (a trigger, a look-up and a row lock per
+#: reference and row) were a quarter of its work at ingest. The store writes these rows with their parents
+#: in one transaction; `Store.dangling_references` (`openpiu db check`) counts any that points at nothing.
+#: SQLite checks the latter itself, cheaply; the metadata above keeps their foreign keys, as SQLite has them.
+REFERENCES_CHECKED_BY_THE_STORE: tuple[tuple[str, str, str], ...] = (
+    ("identity_keys", "identity_id", "identities"),
+    ("identity_keys", "booking_id", "bookings"),
+    ("identity_keys", "api_person_id", "api_persons"),
+    ("booking_versions", "booking_id", "bookings"),
+    ("booking_versions", "flight_id", "flights"),
+    ("booking_versions", "message_id", "messages"),
+    ("booking_identities", "version_id", "booking_versions"),
+    ("travellers", "booking_id", "bookings"),
+    ("travellers", "version_id", "booking_versions"),
+    ("traveller_identities", "traveller_id", "travellers"),
+    ("identity_members", "identity_id", "identities"),
+    ("identity_members", "traveller_id", "travellers"),
+    ("identity_members", "api_person_id", "api_persons"),
+    ("identity_members", "booking_id", "bookings"),
+    ("api_persons", "list_id", "passenger_lists"),
+    ("api_person_identities", "api_person_id", "api_persons"),
+    ("api_matches", "api_person_id", "api_persons"),
+    ("api_matches", "booking_id", "bookings"),
+    ("api_matches", "traveller_id", "travellers"),
+)
+#: Of those, the ones PostgreSQL no longer checks (migration 0022): the metadata's foreign keys it lacks.
+UNCHECKED_ON_POSTGRESQL: frozenset[tuple[str, str]] = frozenset(
+    (table, column) for table, column, _ in REFERENCES_CHECKED_BY_THE_STORE if table != "identity_keys"
+)

@@ -617,6 +617,19 @@ class SqlStore(
             finally:
                 self._pinned.connection = None
 
+    def dangling_references(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        with self._reader.connect() as connection:
+            for table, column, target in t.REFERENCES_CHECKED_BY_THE_STORE:
+                child, parent = t.metadata.tables[table], t.metadata.tables[target]
+                reference = child.c[column]
+                found[f"{table}.{column} -> {target}"] = connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(child)
+                    .where(reference.is_not(None), ~sa.exists().where(parent.c.id == reference))
+                ).scalar_one()
+        return found
+
     def prewarm(self) -> list[tuple[str, float]]:
         done: list[tuple[str, float]] = []
         postgres = self._engine.dialect.name == "postgresql"
