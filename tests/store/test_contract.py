@@ -816,6 +816,28 @@ def test_lists_of_values_reach_the_database_as_they_are(engine: sa.Engine) -> No
         assert sorted(n for (n,) in found) == [0, 3]
 
 
+def test_a_statement_built_once_takes_lists_of_values_as_they_are(engine: sa.Engine) -> None:
+    from openpiu.store.sql_base import listed, one_of
+
+    given = sa.Table(
+        "given", sa.MetaData(), sa.Column("text_value", sa.Text), sa.Column("number", sa.BigInteger)
+    )
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TEMPORARY TABLE given (text_value TEXT, number BIGINT)")
+        rows = [(value, position) for position, value in enumerate([*_AWKWARD, "other"])]
+        connection.execute(sa.insert(given), [{"text_value": t, "number": n} for t, n in rows])
+        postgres = connection.dialect.name == "postgresql"
+        by_text = sa.select(given.c.number).where(one_of(given.c.text_value, "values", postgres=postgres))
+        found = connection.execute(by_text, {"values": listed(connection, _AWKWARD)}).scalars()
+        assert sorted(found) == list(range(len(_AWKWARD)))
+        assert connection.execute(by_text, {"values": listed(connection, [])}).all() == []
+        by_number = sa.select(given.c.text_value).where(one_of(given.c.number, "values", postgres=postgres))
+        found = connection.execute(
+            by_number, {"values": listed(connection, [2**40, len(_AWKWARD), 0])}
+        ).scalars()
+        assert sorted(found) == sorted([_AWKWARD[0], "other"])
+
+
 def test_bulk_updates_carry_every_kind_of_value_as_it_is(engine: sa.Engine) -> None:
     from openpiu.store.sql import _bulk_update
 

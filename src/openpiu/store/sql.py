@@ -105,7 +105,7 @@ from openpiu.store.protocols import (
     UnstorablePush,
 )
 from openpiu.store.sql_accounts import SqlAccounts
-from openpiu.store.sql_base import array_text
+from openpiu.store.sql_base import array_text, listed, one_of
 from openpiu.store.sql_drafts import DraftsMixin, activate_in
 from openpiu.store.sql_follows import FollowsMixin, HistoriesMixin
 from openpiu.store.sql_identities import IdentitiesMixin
@@ -495,11 +495,25 @@ _FLIGHT_FOR_UPDATE = (
     .with_for_update()
 )
 _FLIGHT_PUSHED = sa.update(_f).where(_f.c.id == sa.bindparam("flight")).values(push_count=_f.c.push_count + 1)
-_BOOKINGS_FOR_UPDATE = (
+#: By backend (index: PostgreSQL or not), as each takes its list of keys (see `one_of`).
+_BOOKINGS_FOR_UPDATE = tuple(
     sa.select(_b.c.id, _b.c.booking_key, _b.c.version_count, _b.c.current_pushed_at)
-    .where(_b.c.flight_id == sa.bindparam("flight"), _b.c.booking_key.in_(_ids("keys")))
+    .where(_b.c.flight_id == sa.bindparam("flight"), one_of(_b.c.booking_key, "keys", postgres=postgres))
     .order_by(_b.c.id)
     .with_for_update()
+    for postgres in (False, True)
+)
+_API_PERSON_DATES = tuple(
+    sa.select(t.api_persons.c.id, t.api_persons.c.flight_date).where(
+        one_of(t.api_persons.c.id, "persons", postgres=postgres)
+    )
+    for postgres in (False, True)
+)
+_API_PERSONS_MERGED = tuple(
+    sa.select(t.api_matches.c.api_person_id).where(
+        one_of(t.api_matches.c.api_person_id, "persons", postgres=postgres)
+    )
+    for postgres in (False, True)
 )
 _FLIGHT_PUSH = sa.insert(t.flight_pushes)
 _FULL_PUSHES = (
@@ -1207,19 +1221,16 @@ class SqlStore(
     def record_api_matches(self, matches: list[ApiMatch]) -> int:
         if not matches:
             return 0
-        am, ap = t.api_matches, t.api_persons
+        am = t.api_matches
         now = self._now()
         with self._write_derived() as connection:
-            dates = dict(
-                connection.execute(
-                    sa.select(ap.c.id, ap.c.flight_date).where(
-                        ap.c.id.in_({m.api_person_id for m in matches})
-                    )
-                ).all()
-            )
+            postgres = connection.dialect.name == "postgresql"
+            persons = sorted({m.api_person_id for m in matches})
+            found = connection.execute(_API_PERSON_DATES[postgres], {"persons": listed(connection, persons)})
+            dates = dict(found.all())
             merged_before = set(
                 connection.execute(
-                    sa.select(am.c.api_person_id).where(am.c.api_person_id.in_(set(dates)))
+                    _API_PERSONS_MERGED[postgres], {"persons": listed(connection, sorted(dates))}
                 ).scalars()
             )
             rows, seen = [], set(merged_before)
@@ -1357,7 +1368,8 @@ class SqlStore(
             state: dict[str, _BookingState] = {
                 row.booking_key: _BookingState(row.id, row.version_count, row.current_pushed_at)
                 for row in connection.execute(
-                    _BOOKINGS_FOR_UPDATE, {"flight": flight_id, "keys": sorted(set(keys))}
+                    _BOOKINGS_FOR_UPDATE[connection.dialect.name == "postgresql"],
+                    {"flight": flight_id, "keys": listed(connection, sorted(set(keys)))},
                 )
             }
             # The flight's row is locked: no one else adds bookings to it meanwhile.

@@ -16,12 +16,14 @@ from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from openpiu.store.protocols import AuditEvent, StoreError
 
-__all__ = ["AUDIT_ATTEMPTS", "SqlBase", "array_text", "pg_array", "rows_in"]
+__all__ = ["AUDIT_ATTEMPTS", "SqlBase", "array_text", "listed", "one_of", "pg_array", "rows_in"]
 
 #: Tries at appending to the audit chain when other writers keep taking the next number.
 AUDIT_ATTEMPTS = 20
@@ -52,6 +54,25 @@ def rows_in(connection: Connection, statement: str, values: Sequence[Any]) -> li
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def one_of(column: sa.ColumnElement[Any], name: str, *, postgres: bool) -> sa.ColumnElement[bool]:
+    """``column`` is one of the list of values bound at execution under ``name`` (give `listed`'s value).
+
+    PostgreSQL: ``= ANY`` of one array parameter, sent as an array's text (see `pg_array`): one
+    statement text whatever the number of values, which the driver and the server prepare once (an
+    expanded ``IN`` of a few hundred parameters was a new statement each time, converted by the driver
+    and planned by the server anew). Elsewhere, an ``IN`` expanded by SQLAlchemy."""
+    if postgres:
+        return column == sa.any_(sa.cast(sa.bindparam(name, type_=sa.Text()), postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
+def listed(connection: Connection, values: Sequence[str] | Sequence[int]) -> Any:
+    """The value of a `one_of` parameter for ``values`` on ``connection``'s database."""
+    if connection.dialect.name == "postgresql":
+        return pg_array(values)[0] if values else "{}"
+    return list(values)
 
 
 def pg_array(values: Sequence[str] | Sequence[int]) -> tuple[str, str]:

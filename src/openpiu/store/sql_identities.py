@@ -59,7 +59,7 @@ from openpiu.store.protocols import (
     StoredEvidence,
     StoredIdentity,
 )
-from openpiu.store.sql_base import SqlBase, rows_in
+from openpiu.store.sql_base import SqlBase, listed, one_of, rows_in
 
 __all__ = ["IdentitiesMixin"]
 
@@ -104,6 +104,13 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]
 
 #: One statement per query, its IN list bound at execution (not a parameter built per value).
 _VALUES: sa.BindParameter[Any] = sa.bindparam("values", expanding=True)
+#: By backend (index: PostgreSQL or not), as each takes its list (see `one_of`).
+_IDENTITIES_FOR_UPDATE = tuple(
+    sa.select(t.identities.c.id, t.identities.c.anchor)
+    .where(one_of(t.identities.c.id, "identities", postgres=postgres))
+    .with_for_update()
+    for postgres in (False, True)
+)
 
 
 def _versions_to_resolve(lateral: bool) -> sa.Select[Any]:
@@ -558,9 +565,9 @@ class IdentitiesMixin(SqlBase):
         now = self._now()
         touched = sorted({x for group in plan.groups for x in group.identities})
         current: dict[int, str] = {}
-        query = sa.select(i.c.id, i.c.anchor).where(i.c.id.in_(_VALUES)).with_for_update()
+        query = _IDENTITIES_FOR_UPDATE[connection.dialect.name == "postgresql"]
         for chunk in _chunks(touched):
-            current.update(connection.execute(query, {"values": list(chunk)}).all())
+            current.update(connection.execute(query, {"identities": listed(connection, chunk)}).all())
         assigned = [0] * len(new)
         fresh = [group for group in plan.groups if not group.identities]
         fresh_ids = _sql._new_ids(connection, i, len(fresh))
