@@ -242,14 +242,10 @@ class ViewsMixin(SqlBase):
         )
         cancelled = sa.select(sa.func.count()).select_from(b).where(b.c.flight_id == flight_id, b.c.cancelled)
         with self._read() as connection:  # rows as mappings: see sql_review.stored_hit
-            # Of each booking only what tells who checked in: the segments and the check-in names, not
-            # its travellers' records nor its other parts. PostgreSQL hands out a part of a jsonb document
-            # cheaply; SQLite parses a document's text several times slower than orjson does here, so it
-            # sends the text and the parts are taken from it here.
-            whole = connection.dialect.name == "sqlite"
-            segments, names = (
-                (v.c.record, i.c.record) if whole else (v.c.record["segments"], i.c.record["check_in_names"])
-            )
+            # Of each booking only what tells who checked in: the segments and the check-in names. The
+            # documents are JSON text on both backends (parsing them here with orjson is faster than the
+            # database's taking a part of the text), so each comes whole and the parts are taken here.
+            segments, names = v.c.record, i.c.record
             bookings = (
                 sa.select(b.c.id, b.c.locator, segments.label("segments"), names.label("check_in_names"))
                 .select_from(
@@ -267,10 +263,8 @@ class ViewsMixin(SqlBase):
                     row["id"],
                     row["locator"],
                     segments_from_parts(
-                        (row["segments"] or {}).get("segments") if whole else row["segments"],
-                        (row["check_in_names"] or {}).get("check_in_names")
-                        if whole
-                        else row["check_in_names"],
+                        (row["segments"] or {}).get("segments"),
+                        (row["check_in_names"] or {}).get("check_in_names"),
                     ),
                 )
                 for row in booking_rows
