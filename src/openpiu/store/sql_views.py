@@ -245,9 +245,8 @@ class ViewsMixin(SqlBase):
             # Of each booking only what tells who checked in: the segments and the check-in names. The
             # documents are JSON text on both backends (parsing them here with orjson is faster than the
             # database's taking a part of the text), so each comes whole and the parts are taken here.
-            segments, names = v.c.record, i.c.record
             bookings = (
-                sa.select(b.c.id, b.c.locator, segments.label("segments"), names.label("check_in_names"))
+                sa.select(b.c.id, b.c.locator, v.c.record.label("public"), i.c.record.label("identity"))
                 .select_from(
                     b.join(v, v.c.id == b.c.current_version_id).outerjoin(i, i.c.version_id == v.c.id)
                 )
@@ -263,8 +262,8 @@ class ViewsMixin(SqlBase):
                     row["id"],
                     row["locator"],
                     segments_from_parts(
-                        (row["segments"] or {}).get("segments"),
-                        (row["check_in_names"] or {}).get("check_in_names"),
+                        (row["public"] or {}).get("segments"),
+                        (row["identity"] or {}).get("check_in_names"),
                     ),
                 )
                 for row in booking_rows
