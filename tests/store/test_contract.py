@@ -94,7 +94,7 @@ def test_migrations_apply_from_empty_and_match_the_schema(url: str, clock: Fixed
     open_store(url, clock=clock).close()
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: object) -> None:
+def test_sqlite_runs_in_wal_with_foreign_keys_and_checkpoints_far_apart(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/nested/folder/openpiu.db"
     upgrade(url)
     engine = create_engine(url)
@@ -103,6 +103,8 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: object) -> None:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 1000
+            # checkpoints far apart: each copies every page it covers and waits for the disk
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 100_000
     finally:
         engine.dispose()
 

@@ -122,6 +122,8 @@ _WRITE = "openpiu_write"  # execution option: this connection writes (SQLite: BE
 #: Execution option: this transaction writes only what the kept messages give again, so its commit need
 #: not wait for the disk (see `SqlStore._write_derived`).
 _DERIVED = "openpiu_derived"
+#: Pages of SQLite's write-ahead log between two automatic checkpoints (4 kB each).
+_CHECKPOINT_PAGES = 100_000
 #: MSG function of a full push: every booking on the flight (141 is an update: only what changed).
 FULL_PUSH = "22"
 
@@ -183,10 +185,14 @@ def create_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         # Storing a message writes a few MB of pages (its rows land all over the indexes): with SQLite's
         # defaults (a 2 MB cache, a checkpoint every 1000 pages) nearly every commit re-read index pages
-        # and waited for a checkpoint of the log to the disk. Here a checkpoint comes every 10,000 pages
-        # (about 40 MB of log) and the connection keeps up to 64 MB of pages.
+        # and waited for a checkpoint of the log to the disk. The connection keeps up to 64 MB of pages
+        # (more gave next to nothing). A checkpoint comes every 100,000 pages of log (about 400 MB): each
+        # one copies the latest version of every page it covers into the database and waits for the disk
+        # to have them, and the indexes' pages written again and again between two checkpoints are copied
+        # once. At every 10,000 pages this was a sixth of the ingest's time on a database of a few GB
+        # (see docs/benchmarks.md); the log file stays that large while the database is open.
         cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA wal_autocheckpoint=10000")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
