@@ -16,10 +16,10 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from rich.console import Console
@@ -89,6 +89,8 @@ from openpiu.synth.world import world_params
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+_V = TypeVar("_V")
 
 _NOT_MESSAGES = {"LICENSE", "README.md", ".gitattributes"}
 
@@ -1218,15 +1220,9 @@ def _db_upgrade(url_option: str | None) -> int:
 
 
 def _db_check(url_option: str | None, *, as_json: bool) -> int:
-    console = Console(stderr=True)
-    url = _database_to_read(url_option, console)
-    if isinstance(url, int):
-        return url
-    try:
-        dangling = check_references(url, SystemClock())
-    except Exception as error:  # the store's or the driver's message says what to do
-        console.print(f"[red]cannot read the database: {type(error).__name__}: {error}[/red]")
-        return EXIT_FAILED
+    dangling = _counted(url_option, lambda url: check_references(url, SystemClock()))
+    if isinstance(dangling, int):
+        return dangling
     bad = sum(dangling.values())
     if as_json:
         sys.stdout.write(json.dumps(dangling, sort_keys=True) + "\n")
@@ -1269,6 +1265,20 @@ def _database_to_read(url_option: str | None, console: Console) -> str | int:
     if url is None:
         return EXIT_USAGE
     return EXIT_FAILED if _missing_sqlite(url, console) else url
+
+
+def _counted(url_option: str | None, count: Callable[[str], dict[str, _V]]) -> dict[str, _V] | int:
+    """What ``count`` reads from the database a reading command works on (`_database_to_read`), or the
+    exit code when it cannot be read (said on standard error)."""
+    console = Console(stderr=True)
+    url = _database_to_read(url_option, console)
+    if isinstance(url, int):
+        return url
+    try:
+        return count(url)
+    except Exception as error:  # the store's or the driver's message says what to do
+        console.print(f"[red]cannot read the database: {type(error).__name__}: {error}[/red]")
+        return EXIT_FAILED
 
 
 def _missing_sqlite(url: str, console: Console) -> bool:
@@ -1398,15 +1408,9 @@ def _quarantine(args: argparse.Namespace) -> int:
 
 
 def _status(url_option: str | None, *, as_json: bool) -> int:
-    console = Console(stderr=True)
-    url = _database_to_read(url_option, console)
-    if isinstance(url, int):
-        return url
-    try:
-        counts = status(url, clock=SystemClock())
-    except Exception as error:  # the store's or the driver's message says what to do
-        console.print(f"[red]cannot read the database: {type(error).__name__}: {error}[/red]")
-        return EXIT_FAILED
+    counts = _counted(url_option, lambda url: status(url, clock=SystemClock()))
+    if isinstance(counts, int):
+        return counts
     if as_json:
         sys.stdout.write(json.dumps(counts, sort_keys=True) + "\n")
         return EXIT_OK
