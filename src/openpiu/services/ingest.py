@@ -339,6 +339,10 @@ def _ingest_shared(
             if process.is_alive():
                 process.terminate()
                 process.join()
+        # What is still queued has no reader left (a failed run): this process must not wait at its exit
+        # for the queues' feeder threads to hand it over.
+        for pending in (*inboxes, results):
+            pending.cancel_join_thread()
     return IngestSummary(files=len(files), unreadable=tuple(unreadable), result=total)
 
 
