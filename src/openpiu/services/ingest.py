@@ -341,7 +341,8 @@ def _ingest_shared(
                 process.join()
         # What is still queued has no reader left (a failed run): this process must not wait at its exit
         # for the queues' feeder threads to hand it over.
-        for pending in (*inboxes, results):
+        queues: list[multiprocessing.Queue[Any]] = [*inboxes, results]
+        for pending in queues:
             pending.cancel_join_thread()
     return IngestSummary(files=len(files), unreadable=tuple(unreadable), result=total)
 
